@@ -1,0 +1,2 @@
+export { CliUsageError } from './cli/cli-error';
+export { createProgram, main } from './cli/main';
