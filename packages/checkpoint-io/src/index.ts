@@ -1,0 +1,14 @@
+export * from './atomic-write';
+export * from './bytes';
+export * from './checkpoint';
+export * from './dtype';
+export * from './errors';
+export * from './half';
+export * from './inspect';
+export * from './peft';
+export * from './pickle';
+export * from './pth';
+export * from './safetensors';
+export * from './state-dict';
+export * from './tfjs';
+export { ZipArchive, type ZipEntry } from './zip/zip-reader';

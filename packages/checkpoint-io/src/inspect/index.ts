@@ -1,0 +1,3 @@
+export * from './convert';
+export * from './inspect-report';
+export * from './tensor-stats';

@@ -1,0 +1,3 @@
+export * from './lora-config';
+export * from './merge-lora';
+export * from './peft-adapter';

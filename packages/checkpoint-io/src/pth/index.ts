@@ -1,0 +1,3 @@
+export * from './pth-reader';
+export type { PthValue } from './pth-value';
+export { torchGlobals } from './torch-globals';

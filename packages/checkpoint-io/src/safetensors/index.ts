@@ -1,0 +1,5 @@
+export * from './header';
+export * from './layout';
+export * from './reader';
+export * from './stream-writer';
+export * from './writer';

@@ -1,0 +1,3 @@
+export * from './tfjs-reader';
+export * from './tfjs-writer';
+export type * from './weights-manifest';
