@@ -67,7 +67,11 @@ describe('pgen inspect and convert', () => {
   const fixtures = path.resolve(__dirname, '../../../../../shared/fixtures/torch');
 
   it('inspect --json reports a nested .pth with dotted names and safetensors dtype names', async () => {
-    const { code, stdout } = await runCli('inspect', path.join(fixtures, 'nested_checkpoint.pth'), '--json');
+    const { code, stdout } = await runCli(
+      'inspect',
+      path.join(fixtures, 'nested_checkpoint.pth'),
+      '--json',
+    );
     expect(code).toBe(0);
     const report = JSON.parse(stdout) as {
       format: string;
@@ -93,7 +97,10 @@ describe('pgen inspect and convert', () => {
       const converted = await runCli('convert', path.join(fixtures, 'shufflenet_v2_x0_5.pth'), out);
       expect(converted.code).toBe(0);
       const back = await runCli('inspect', out, '--json');
-      const report = JSON.parse(back.stdout) as { format: string; tensors: Record<string, unknown> };
+      const report = JSON.parse(back.stdout) as {
+        format: string;
+        tensors: Record<string, unknown>;
+      };
       expect(report.format).toBe('safetensors');
       expect(Object.keys(report.tensors)).toContain('conv1.0.weight');
 
