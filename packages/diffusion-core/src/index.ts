@@ -2,6 +2,22 @@
 // needs; pick and start a backend with its `initBackend`.
 import '@pgen/backends';
 
+export { ConditionalUnet1d, type ConditionalUnet1dOptions } from './denoisers/conditional-unet-1d';
+export {
+  DENOISER_CONFIG_NAME,
+  DENOISER_WEIGHTS_NAME,
+  denoiserFromConfig,
+  loadDenoiser,
+  saveDenoiser,
+} from './denoisers/denoiser-io';
+export {
+  asDenoiser,
+  type DenoiserConfig,
+  type DenoiserModule,
+} from './denoisers/denoiser-module';
+export { MlpDenoiser, type MlpDenoiserOptions } from './denoisers/mlp-denoiser';
+export { OneDimCnn, type OneDimCnnOptions } from './denoisers/one-dim-cnn';
+export { TimestepEmbedder, type TimestepEmbedderOptions } from './denoisers/timestep-embedder';
 export { DiffusionInputError, SchedulerConfigError } from './errors';
 export { type MaskedMseOptions, maskedMseLoss, nanPaddingMask } from './losses/masked-mse';
 export { minSnrWeights, signalToNoiseRatio } from './losses/snr-weighting';
@@ -69,6 +85,11 @@ export {
   validateBetas,
 } from './schedules/beta-schedule';
 export type { Denoiser } from './training/denoiser';
+export {
+  DenoiserTrainer,
+  type DenoiserTrainerOptions,
+  type TrainingBatch,
+} from './training/denoiser-trainer';
 export {
   type DiffusionTrainingLossOptions,
   diffusionTrainingLoss,

@@ -12,6 +12,7 @@ export {
   silu,
 } from './functional';
 export { defaultBound, normalInit, truncatedNormalInit, uniformInit } from './init/init';
+export { ELU, GELU, Identity, LeakyReLU, ReLU, SiLU } from './layers/activation-modules';
 export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './layers/batch-norm';
 export type { AxisPadding } from './layers/conv-padding';
 export { Conv1d, type Conv1dOptions } from './layers/conv1d';

@@ -307,3 +307,26 @@ describe('MultiheadAttention', () => {
     mha.dispose();
   });
 });
+
+describe('activation modules', () => {
+  it('keep PyTorch child indices in a Sequential and compute their functions', async () => {
+    const { Sequential, SiLU, ELU } = await import('../index');
+    const seq = new Sequential(
+      new Linear(2, 2, { rng: new Rng(1) }),
+      new SiLU(),
+      new Linear(2, 1, { rng: new Rng(2) }),
+    );
+    expect(seq.namedParameters().map(([n]) => n)).toEqual([
+      '0.weight',
+      '0.bias',
+      '2.weight',
+      '2.bias',
+    ]);
+    const x = tf.tensor([-1, 0, 2]);
+    const silu = await values(new SiLU().forward(x));
+    expect(silu.map((v) => Number(v.toFixed(5)))).toEqual([-0.26894, 0, 1.76159]);
+    const elu = await values(new ELU().forward(x));
+    expect(elu[0]).toBeCloseTo(Math.expm1(-1), 5);
+    seq.dispose();
+  });
+});
