@@ -1,4 +1,4 @@
-import { cumsum, gather, softmax, type Tensor, tensor1d, tidy } from '@tensorflow/tfjs-core';
+import { addN, cumsum, gather, softmax, type Tensor, tensor1d, tidy } from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseBackend } from '../index';
 import {
@@ -71,6 +71,22 @@ describe.each(CONFORMANCE_BACKENDS)('softmax, gather and cumsum on %s', (backend
       const [g] = await backendGradients(run, [{ values: x, shape }], w, shape);
       const [want] = finiteDifferenceGradients(reference, [x], w);
       expect(relativeError(g!, want!)).toBeLessThan(GRADIENT_TOLERANCE);
+    },
+  );
+
+  it.for([2, 7, 8, 29])(
+    'addN of %i tensors (a gradient-norm sum over a model) matches float64',
+    async (count, ctx) => {
+      if (!available) return ctx.skip();
+      const shape = [3, 5];
+      const terms = Array.from({ length: count }, (_, i) => randomInput(shape, 200 + i));
+      const got = await readAndDispose(tidy(() => addN(terms.map((t) => toTensor(t, shape)))));
+      const want = new Float64Array(15);
+      for (const t of terms)
+        t.forEach((v, i) => {
+          want[i]! += v;
+        });
+      expect(relativeError(got, want)).toBeLessThan(FORWARD_TOLERANCE);
     },
   );
 });

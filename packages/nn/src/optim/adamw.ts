@@ -47,8 +47,8 @@ export class AdamW {
     for (const param of params) {
       this.slots.set(param.name, {
         param,
-        m: tf.variable(tf.zerosLike(param), false),
-        v: tf.variable(tf.zerosLike(param), false),
+        m: zerosVariableLike(param),
+        v: zerosVariableLike(param),
         decay: !(options.noDecay?.(param) ?? false),
       });
     }
@@ -156,4 +156,12 @@ export class AdamW {
     for (const slot of this.slots.values()) tf.dispose([slot.m, slot.v]);
     this.slots.clear();
   }
+}
+
+/** A non-trainable zero variable shaped like `t` (tf.variable keeps its own copy). */
+function zerosVariableLike(t: tf.Tensor): tf.Variable {
+  const zeros = tf.zerosLike(t);
+  const v = tf.variable(zeros, false);
+  zeros.dispose();
+  return v;
 }

@@ -14,10 +14,12 @@ export class ExponentialMovingAverage {
     readonly decay = 0.999,
   ) {
     if (!(decay > 0 && decay < 1)) throw new Error(`EMA decay must be in (0, 1), got ${decay}`);
-    this.shadow = [...module.namedParameters(), ...module.namedBuffers()].map(([, v]) => [
-      v,
-      tf.variable(v.clone(), false),
-    ]);
+    this.shadow = [...module.namedParameters(), ...module.namedBuffers()].map(([, v]) => {
+      const copy = v.clone();
+      const average = tf.variable(copy, false);
+      copy.dispose();
+      return [v, average];
+    });
   }
 
   /** Folds the module's current parameters into the average. */

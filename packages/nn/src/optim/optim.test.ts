@@ -137,6 +137,17 @@ class Everything extends Module {
 }
 
 describe('training loop', () => {
+  it('creating and disposing an optimizer and an EMA leaves no tensors behind', () => {
+    const layer = new Linear(3, 2, { rng: new Rng(9) });
+    const before = tf.memory().numTensors;
+    const opt = new AdamW(layer.parameters());
+    const ema = new ExponentialMovingAverage(layer);
+    opt.dispose();
+    ema.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    layer.dispose();
+  });
+
   it('200 AdamW steps with clipping and EMA leak no tensors and fit the data', async () => {
     const model = new Everything();
     const opt = new AdamW(model.parameters(), { lr: 3e-3 });
