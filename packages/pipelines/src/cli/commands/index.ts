@@ -1,11 +1,15 @@
 import type { Command } from 'commander';
 import { registerBackendsCommand } from './backends';
 import { registerConvertCommand } from './convert';
+import { registerEvalCommand } from './eval';
 import { registerInspectCommand } from './inspect';
+import { registerZooCommand } from './zoo';
 
 /** Every `pgen` subcommand registers itself here; one file per command in this folder. */
 export function registerCommands(program: Command): void {
   registerInspectCommand(program);
   registerConvertCommand(program);
+  registerZooCommand(program);
+  registerEvalCommand(program);
   registerBackendsCommand(program);
 }

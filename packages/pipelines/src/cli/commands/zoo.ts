@@ -1,0 +1,138 @@
+import { initBackend } from '@pgen/backends';
+import {
+  ARCH_NAMES,
+  type ArchName,
+  type CollectProgress,
+  collectZoo,
+  DEFAULT_COUNTS,
+  readZoo,
+  ZOO_STRATEGIES,
+  ZooError,
+  type ZooStrategy,
+} from '@pgen/zoo';
+import type { Command } from 'commander';
+
+function formatSeconds(s: number): string {
+  if (!Number.isFinite(s)) return '?';
+  const m = Math.floor(s / 60);
+  return m > 0 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
+}
+
+/** One progress line: a bar of the current phase, then epoch, step, loss, accuracy and ETA. */
+function progressLine(p: CollectProgress): string {
+  const width = 24;
+  const filled = Math.round((p.step / Math.max(1, p.steps)) * width);
+  const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
+  const run = p.runs > 1 ? ` run ${p.run + 1}/${p.runs}` : '';
+  const where = p.phase === 'train' ? `epoch ${p.epoch + 1}/${p.epochs}` : 'collect';
+  return `${bar}${run} ${where} step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)} acc ${(p.accuracy * 100).toFixed(1)}% saved ${p.saved}/${p.count} ETA ${formatSeconds(p.etaSeconds)}`;
+}
+
+function parsePositive(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new ZooError(`--${name} must be a positive integer, got "${value}"`);
+  return n;
+}
+
+/** `pgen zoo collect|info`: collect checkpoint zoos of MNIST classifiers, and describe them. */
+export function registerZooCommand(program: Command): void {
+  const zoo = program
+    .command('zoo')
+    .description('Checkpoint zoos of MNIST classifiers (mlp, resnet, vit).');
+  zoo
+    .command('collect')
+    .description(
+      'Train an MNIST classifier and collect checkpoints into a folder (safetensors + zoo.json). ' +
+        'Strategies: rpg (one more epoch at a small learning rate, saving every k steps), pdiff (train only ' +
+        'the last BatchNorm, one checkpoint per step), seeds (independent runs), tasks (binary tasks by ' +
+        '10-bit class code). Rerun the same command to resume an interrupted collection.',
+    )
+    .requiredOption('--arch <arch>', `architecture: ${ARCH_NAMES.join(', ')}`)
+    .requiredOption('--strategy <strategy>', `collection strategy: ${ZOO_STRATEGIES.join(', ')}`)
+    .requiredOption('--out <dir>', 'output folder')
+    .option(
+      '--count <n>',
+      `checkpoints (default ${ZOO_STRATEGIES.map((s) => `${s} ${DEFAULT_COUNTS[s]}`).join(', ')})`,
+    )
+    .option('--seed <n>', 'base seed', '0')
+    .option('--every <n>', 'rpg: optimiser steps between checkpoints (default: one epoch / count)')
+    .option('--params <names>', 'pdiff: comma-separated module names to keep training')
+    .option('--tasks <codes>', 'tasks: comma-separated 10-bit class codes (bit 0 is class 0)')
+    .option('--backend <name>', 'tfjs backend (wasm trains fastest on CPU)', 'wasm')
+    .action(
+      async (options: {
+        arch: string;
+        strategy: string;
+        out: string;
+        count?: string;
+        seed: string;
+        every?: string;
+        params?: string;
+        tasks?: string;
+        backend: string;
+      }) => {
+        if (!(ARCH_NAMES as readonly string[]).includes(options.arch)) {
+          throw new ZooError(
+            `unknown architecture "${options.arch}" (expected one of ${ARCH_NAMES.join(', ')})`,
+          );
+        }
+        if (!(ZOO_STRATEGIES as readonly string[]).includes(options.strategy)) {
+          throw new ZooError(
+            `unknown strategy "${options.strategy}" (expected one of ${ZOO_STRATEGIES.join(', ')})`,
+          );
+        }
+        const seed = Number(options.seed);
+        if (!Number.isInteger(seed) || seed < 0)
+          throw new ZooError(`--seed must be a non-negative integer`);
+        const backend = await initBackend({ prefer: options.backend as 'wasm' });
+        process.stderr.write(`pgen zoo: training on ${backend.name} (${backend.device})\n`);
+        const tty = process.stderr.isTTY === true;
+        let lastDraw = 0;
+        const manifest = await collectZoo({
+          arch: options.arch as ArchName,
+          strategy: options.strategy as ZooStrategy,
+          out: options.out,
+          seed,
+          count: parsePositive('count', options.count),
+          every: parsePositive('every', options.every),
+          pdiffParams: options.params?.split(',').map((s) => s.trim()),
+          taskCodes: options.tasks?.split(',').map((s) => s.trim()),
+          onProgress: (p) => {
+            const now = Date.now();
+            if (now - lastDraw < (tty ? 200 : 10_000)) return;
+            lastDraw = now;
+            process.stderr.write(tty ? `\r${progressLine(p)}\x1b[K` : `${progressLine(p)}\n`);
+          },
+          onLog: (line) => process.stderr.write(tty ? `\r${line}\x1b[K\n` : `${line}\n`),
+        });
+        const accuracies = manifest.checkpoints.map((c) => c.testAccuracy);
+        process.stdout.write(
+          `${options.out}: ${manifest.checkpoints.length} ${manifest.arch} checkpoints (${manifest.strategy}), test accuracy ${(Math.min(...accuracies) * 100).toFixed(2)}–${(Math.max(...accuracies) * 100).toFixed(2)}%\n`,
+        );
+      },
+    );
+  zoo
+    .command('info')
+    .description(
+      'Describe a zoo folder: architecture, strategy, checkpoints and their test accuracy.',
+    )
+    .argument('<dir>', 'zoo folder')
+    .option('--json', 'print zoo.json')
+    .action(async (dir: string, options: { json?: boolean }) => {
+      const { manifest } = await readZoo(dir);
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(manifest, null, 2)}\n`);
+        return;
+      }
+      const lines = [
+        `${dir}: ${manifest.arch} zoo, strategy ${manifest.strategy}, ${manifest.checkpoints.length} checkpoints, backend ${manifest.backend}${manifest.resume ? ' (unfinished: rerun collect to resume)' : ''}`,
+        ...manifest.checkpoints.map(
+          (c) =>
+            `  ${c.file}  seed ${c.seed}  step ${c.step}${c.taskCode ? `  task ${c.taskCode}` : ''}  test ${(c.testAccuracy * 100).toFixed(2)}%`,
+        ),
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+}

@@ -1,0 +1,59 @@
+// Importing @pgen/nn (and through it @pgen/backends) registers gradients and training kernels.
+import '@pgen/nn';
+
+export { ZooError } from './errors';
+export { binaryTaskView, parseTaskCode, randomTaskCodes } from './mnist/binary-task';
+export { type LoadMnistOptions, loadMnist, MNIST_TOTAL, mnistDigitsDir } from './mnist/load-mnist';
+export {
+  countLabels,
+  headMnist,
+  MNIST_CLASSES,
+  MNIST_PIXELS,
+  MNIST_SIDE,
+  type MnistData,
+  selectMnist,
+} from './mnist/mnist-data';
+export { loadMnistSplits, type SplitMnistOptions, splitMnist } from './mnist/split-mnist';
+export { ARCH_NAMES, type ArchName, type ClassifierModel } from './models/classifier-model';
+export { assertArchName, type CreateModelOptions, createModel } from './models/create-model';
+export { FastBatchNorm2d } from './models/fast-batch-norm';
+export { FastGradConv2d } from './models/fast-conv2d';
+export { type MlpOptions, MnistMlp } from './models/mlp';
+export { BasicBlock, MnistResNet, type ResNetOptions } from './models/resnet';
+export { MNIST_MEAN, MNIST_STD, standardize } from './models/standardize';
+export { MnistVit, type VitOptions } from './models/vit';
+export { epochOrder, makeBatch, mixSeed } from './train/batches';
+export {
+  ClassifierTrainer,
+  type ClassifierTrainerOptions,
+  type StepResult,
+} from './train/classifier-trainer';
+export { crossEntropy } from './train/cross-entropy';
+export { evaluateAccuracy, type PredictOptions, predictLabels } from './train/evaluate';
+export { TRAIN_RECIPES, type TrainRecipe } from './train/recipes';
+export {
+  type EpochRecord,
+  type TrainClassifierOptions,
+  type TrainProgress,
+  type TrainResult,
+  trainClassifier,
+} from './train/train-classifier';
+export {
+  type CollectProgress,
+  type CollectZooOptions,
+  collectZoo,
+  DEFAULT_COUNTS,
+} from './zoo/collect-zoo';
+export {
+  MANIFEST_FILE,
+  parseManifest,
+  readManifest,
+  writeManifest,
+  ZOO_STRATEGIES,
+  type ZooCheckpointEntry,
+  type ZooManifest,
+  type ZooResumePoint,
+  type ZooStrategy,
+} from './zoo/manifest';
+export { type OpenedZoo, readZoo } from './zoo/read-zoo';
+export { defaultPdiffPrefixes, selectByPrefixes } from './zoo/trainable-selection';
