@@ -21,5 +21,9 @@ export {
 } from './init-backend';
 export { type BackendProbe, type ProbeReport, probeBackends } from './probe-backends';
 export { seededRandom, uniformArray } from './seeded-random';
-export { ADDED_WASM_KERNELS, PATCHED_WASM_KERNELS } from './wasm/register-wasm-kernels';
+export {
+  ADDED_WASM_KERNELS,
+  PATCHED_WASM_KERNELS,
+  REPLACED_WASM_KERNELS,
+} from './wasm/register-wasm-kernels';
 export { PATCHED_WEBGPU_KERNELS } from './webgpu/register-webgpu-kernels';

@@ -1,7 +1,11 @@
 import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { env, setBackend } from '@tensorflow/tfjs-core';
 import { type BackendInfo, BackendUnavailableError } from './backend-info';
-import { ADDED_WASM_KERNELS, PATCHED_WASM_KERNELS } from './wasm/register-wasm-kernels';
+import {
+  ADDED_WASM_KERNELS,
+  PATCHED_WASM_KERNELS,
+  REPLACED_WASM_KERNELS,
+} from './wasm/register-wasm-kernels';
 
 export interface StartWasmOptions {
   /** Where the .wasm binaries are served from (browsers and bundlers); Node finds them itself. */
@@ -38,6 +42,7 @@ export async function startWasmBackend(options: StartWasmOptions = {}): Promise<
       threads,
       addedKernels: ADDED_WASM_KERNELS.join(' '),
       patchedKernels: PATCHED_WASM_KERNELS.join(' '),
+      replacedKernels: REPLACED_WASM_KERNELS.join(' '),
     },
   };
 }

@@ -16,8 +16,6 @@ export {
 export { loadMnistSplits, type SplitMnistOptions, splitMnist } from './mnist/split-mnist';
 export { ARCH_NAMES, type ArchName, type ClassifierModel } from './models/classifier-model';
 export { assertArchName, type CreateModelOptions, createModel } from './models/create-model';
-export { FastBatchNorm2d } from './models/fast-batch-norm';
-export { FastGradConv2d } from './models/fast-conv2d';
 export { type MlpOptions, MnistMlp } from './models/mlp';
 export { BasicBlock, MnistResNet, type ResNetOptions } from './models/resnet';
 export { MNIST_MEAN, MNIST_STD, standardize } from './models/standardize';

@@ -36,3 +36,11 @@ export function overrideKernel(
 export function registerMissingKernel(config: KernelConfig): void {
   if (getKernel(config.kernelName, config.backendName) == null) registerKernel(config);
 }
+
+/** Registers `config` in place of the backend's own kernel of that name, if any. */
+export function replaceKernel(config: KernelConfig): void {
+  if (getKernel(config.kernelName, config.backendName) != null) {
+    unregisterKernel(config.kernelName, config.backendName);
+  }
+  registerKernel(config);
+}

@@ -54,9 +54,7 @@ class BatchNorm extends Module {
       );
     }
     const useBatchStats = this.training || !this.runningMean;
-    if (!useBatchStats) {
-      return tf.batchNorm(x, this.runningMean!, this.runningVar!, this.bias, this.weight, this.eps);
-    }
+    if (!useBatchStats) return this.normalize(x, this.runningMean!, this.runningVar!);
     const axes = [...Array(x.rank - 1).keys()];
     const { mean, variance } = tf.moments(x, axes);
     if (this.training && this.runningMean && this.runningVar && this.numBatchesTracked) {
@@ -79,9 +77,23 @@ class BatchNorm extends Module {
       this.numBatchesTracked.assign(newCount);
       tf.dispose([newMean, newVar, newCount]);
     }
-    const y = tf.batchNorm(x, mean, variance, this.bias, this.weight, this.eps);
+    const y = this.normalize(x, mean, variance);
     tf.dispose([mean, variance]);
     return y;
+  }
+
+  /**
+   * (x − mean)·(γ/√(var + ε)) + β with broadcasting element-wise ops rather than
+   * `tf.batchNorm`, whose gradient materialises every broadcast with Tile: on wasm that cost as
+   * much as the convolutions of a ResNet training step. The element-wise form reduces instead.
+   */
+  private normalize(x: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      let scale: tf.Tensor = tf.rsqrt(tf.add(variance, this.eps));
+      if (this.weight) scale = tf.mul(scale, this.weight);
+      const y = tf.mul(tf.sub(x, mean), scale);
+      return this.bias ? tf.add(y, this.bias) : y;
+    });
   }
 }
 

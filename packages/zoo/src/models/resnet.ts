@@ -1,8 +1,6 @@
-import { Linear, Module, normalInit, type Rng, Sequential } from '@pgen/nn';
+import { BatchNorm2d, Conv2d, Linear, Module, normalInit, type Rng, Sequential } from '@pgen/nn';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ClassifierModel } from './classifier-model';
-import { FastBatchNorm2d } from './fast-batch-norm';
-import { FastGradConv2d } from './fast-conv2d';
 import { standardize } from './standardize';
 
 export interface ResNetOptions {
@@ -23,8 +21,8 @@ function conv(
   stride: number,
   padding: number,
   rng: Rng,
-): FastGradConv2d {
-  const layer = new FastGradConv2d(inC, outC, kernel, { stride, padding, bias: false, rng });
+): Conv2d {
+  const layer = new Conv2d(inC, outC, kernel, { stride, padding, bias: false, rng });
   const init = normalInit(layer.weight.shape, Math.sqrt(2 / (outC * kernel * kernel)), rng);
   layer.weight.assign(init);
   init.dispose();
@@ -36,22 +34,22 @@ function conv(
  * or `downsample` (1×1 conv with stride, then BN) when the shape changes; relu after the sum.
  */
 export class BasicBlock extends Module {
-  readonly conv1: FastGradConv2d;
-  readonly bn1: FastBatchNorm2d;
-  readonly conv2: FastGradConv2d;
-  readonly bn2: FastBatchNorm2d;
+  readonly conv1: Conv2d;
+  readonly bn1: BatchNorm2d;
+  readonly conv2: Conv2d;
+  readonly bn2: BatchNorm2d;
   readonly downsample: Sequential | undefined;
 
   constructor(inC: number, outC: number, stride: number, rng: Rng) {
     super();
     this.conv1 = this.addModule('conv1', conv(inC, outC, 3, stride, 1, rng));
-    this.bn1 = this.addModule('bn1', new FastBatchNorm2d(outC));
+    this.bn1 = this.addModule('bn1', new BatchNorm2d(outC));
     this.conv2 = this.addModule('conv2', conv(outC, outC, 3, 1, 1, rng));
-    this.bn2 = this.addModule('bn2', new FastBatchNorm2d(outC));
+    this.bn2 = this.addModule('bn2', new BatchNorm2d(outC));
     if (stride !== 1 || inC !== outC) {
       this.downsample = this.addModule(
         'downsample',
-        new Sequential(conv(inC, outC, 1, stride, 0, rng), new FastBatchNorm2d(outC)),
+        new Sequential(conv(inC, outC, 1, stride, 0, rng), new BatchNorm2d(outC)),
       );
     }
   }
@@ -77,8 +75,8 @@ export class BasicBlock extends Module {
 export class MnistResNet extends Module implements ClassifierModel {
   readonly arch = 'resnet' as const;
   readonly numClasses: number;
-  readonly conv1: FastGradConv2d;
-  readonly bn1: FastBatchNorm2d;
+  readonly conv1: Conv2d;
+  readonly bn1: BatchNorm2d;
   readonly layers: Sequential[];
   readonly fc: Linear;
 
@@ -92,7 +90,7 @@ export class MnistResNet extends Module implements ClassifierModel {
     const rng = options.rng;
     this.numClasses = options.numClasses ?? 10;
     this.conv1 = this.addModule('conv1', conv(1, widths[0]!, 3, 1, 1, rng));
-    this.bn1 = this.addModule('bn1', new FastBatchNorm2d(widths[0]!));
+    this.bn1 = this.addModule('bn1', new BatchNorm2d(widths[0]!));
     let inC = widths[0]!;
     this.layers = widths.map((outC, stage) => {
       const stageBlocks: BasicBlock[] = [];

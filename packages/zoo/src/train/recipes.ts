@@ -25,7 +25,7 @@ export const TRAIN_RECIPES: Record<ArchName, TrainRecipe> = {
     labelSmoothing: 0,
   },
   resnet: {
-    epochs: 8,
+    epochs: 16,
     batchSize: 64,
     lr: 2e-3,
     warmupEpochs: 1,
