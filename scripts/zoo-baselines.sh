@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Reproduces reports/zoo-baselines.md: collects the default rpg zoo of each architecture
+# (resumable: rerun after an interruption) and evaluates each against noise baselines.
+# About 40 minutes on a 2-core CPU with the wasm backend.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+for arch in mlp resnet vit; do
+  pnpm exec pgen zoo collect --arch "$arch" --strategy rpg --out "zoos/$arch-rpg"
+done
+pnpm exec pgen eval --zoo zoos/mlp-rpg zoos/resnet-rpg zoos/vit-rpg \
+  --out reports/zoo-baselines --summary reports/zoo-baselines.md --noise-count 10
