@@ -1,8 +1,5 @@
-import { Linear, Module, Rng } from '@pgen/nn';
 import * as tf from '@tensorflow/tfjs-core';
-import { ConvUnet1d } from './conv-unet-1d';
-import { checkDenoiserInputs, type DenoiserConfig, type DenoiserModule } from './denoiser-module';
-import { TimestepEmbedder } from './timestep-embedder';
+import { ConvUnetDenoiser } from './conv-unet-denoiser';
 
 export interface OneDimCnnOptions {
   /** Length of the latent (or flattened parameter vector) being denoised. */
@@ -19,16 +16,10 @@ export interface OneDimCnnOptions {
  * p-diff's latent denoiser: the same 1-D conv U as RPG's, but the sinusoidal time embedding
  * (and, for COND P-DIFF, a projected condition) is *added* to every stage's input.
  */
-export class OneDimCnn extends Module implements DenoiserModule {
-  readonly config: DenoiserConfig;
+export class OneDimCnn extends ConvUnetDenoiser {
   readonly dim: number;
-  readonly conditionDim: number;
-  readonly timeEmbedder: TimestepEmbedder;
-  readonly conditionEmbedder: Linear | undefined;
-  private readonly unet: ConvUnet1d;
 
   constructor(options: OneDimCnnOptions) {
-    super();
     const {
       dim,
       conditionDim = 0,
@@ -36,37 +27,20 @@ export class OneDimCnn extends Module implements DenoiserModule {
       kernelSize = 7,
       seed = 0,
     } = options;
-    this.config = { _class_name: 'OneDimCnn', dim, conditionDim, channels, kernelSize, seed };
+    super({
+      config: { _class_name: 'OneDimCnn', dim, conditionDim, channels, kernelSize, seed },
+      length: dim,
+      conditionDim,
+      channels,
+      kernelSize,
+      seed,
+      conditionName: 'cond_embedder',
+    });
     this.dim = dim;
-    this.conditionDim = conditionDim;
-    const rng = new Rng(seed);
-    this.timeEmbedder = this.addModule('time_embedder', new TimestepEmbedder(dim, { rng }));
-    this.conditionEmbedder =
-      conditionDim > 0
-        ? this.addModule('cond_embedder', new Linear(conditionDim, dim, { rng }))
-        : undefined;
-    this.unet = new ConvUnet1d(channels, kernelSize, rng);
-    this.addModule('encoder_list', this.unet.encoders);
-    this.addModule('decoder_list', this.unet.decoders);
   }
 
-  forward(noisy: tf.Tensor, timesteps: tf.Tensor, condition?: tf.Tensor): tf.Tensor {
-    const batch = checkDenoiserInputs(
-      'OneDimCnn',
-      noisy,
-      timesteps,
-      condition,
-      this.dim,
-      this.conditionDim,
-    );
-    return tf.tidy(() => {
-      const along = (v: tf.Tensor) => tf.reshape(v, [batch, this.dim, 1]);
-      let embedding = along(this.timeEmbedder.forward(timesteps));
-      if (this.conditionEmbedder && condition) {
-        embedding = tf.add(embedding, along(this.conditionEmbedder.forward(condition)));
-      }
-      const out = this.unet.run(along(noisy), (h) => tf.add(h, embedding));
-      return tf.reshape(out, [batch, this.dim]);
-    });
+  protected mix(h: tf.Tensor, t: tf.Tensor, c: tf.Tensor | undefined): tf.Tensor {
+    const embedding = c ? tf.add(t, c) : t;
+    return tf.add(h, embedding);
   }
 }
