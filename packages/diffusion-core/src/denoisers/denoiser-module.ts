@@ -42,8 +42,7 @@ export function checkDenoiserInputs(
   }
   if (conditionDim > 0) {
     if (
-      !condition ||
-      condition.rank !== 2 ||
+      condition?.rank !== 2 ||
       condition.shape[0] !== batch ||
       condition.shape[1] !== conditionDim
     ) {
