@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ConvUnetDenoiser } from './conv-unet-denoiser';
+import { ConvUnetDenoiser, defaultTimeHiddenDim } from './conv-unet-denoiser';
 
 export interface ConditionalUnet1dOptions {
   /** Values per token (the length the convolutions slide over). */
@@ -10,6 +10,8 @@ export interface ConditionalUnet1dOptions {
   channels?: number[];
   /** Kernel of every convolution, stride 1, 'same' padding (default 7). */
   kernelSize?: number;
+  /** Hidden width of the timestep MLP (default: the length, capped at 1024). */
+  timeHiddenDim?: number;
   /** Seed of the initial weights (default 0). */
   seed?: number;
 }
@@ -32,6 +34,7 @@ export class ConditionalUnet1d extends ConvUnetDenoiser {
       kernelSize = 7,
       seed = 0,
     } = options;
+    const timeHiddenDim = options.timeHiddenDim ?? defaultTimeHiddenDim(tokenSize);
     super({
       config: {
         _class_name: 'ConditionalUnet1d',
@@ -39,12 +42,14 @@ export class ConditionalUnet1d extends ConvUnetDenoiser {
         conditionDim,
         channels,
         kernelSize,
+        timeHiddenDim,
         seed,
       },
       length: tokenSize,
       conditionDim,
       channels,
       kernelSize,
+      timeHiddenDim,
       seed,
       conditionName: 'condi_embedder',
     });

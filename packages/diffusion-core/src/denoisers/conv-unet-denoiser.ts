@@ -4,6 +4,16 @@ import { ConvUnet1d } from './conv-unet-1d';
 import { checkDenoiserInputs, type DenoiserConfig, type DenoiserModule } from './denoiser-module';
 import { TimestepEmbedder } from './timestep-embedder';
 
+/**
+ * The default hidden width of the timestep MLP: the vector length, as the references use, up to
+ * 1024. The references' length × length matrix has 67M parameters at RPG's 8192-value tokens
+ * (256 MB, past WebGPU's usual 128 MB binding limit); capped, the MLP still ends in a Linear
+ * to the full length.
+ */
+export function defaultTimeHiddenDim(length: number): number {
+  return Math.min(length, 1024);
+}
+
 /** What RPG's and p-diff's conv denoisers share; they differ in names and in `mix`. */
 export interface ConvUnetDenoiserSpec {
   config: DenoiserConfig;
@@ -12,6 +22,8 @@ export interface ConvUnetDenoiserSpec {
   conditionDim: number;
   channels: number[];
   kernelSize: number;
+  /** Hidden width of the timestep MLP. */
+  timeHiddenDim: number;
   seed: number;
   /** Name of the condition projection in the state dict. */
   conditionName: string;
@@ -36,7 +48,10 @@ export abstract class ConvUnetDenoiser extends Module implements DenoiserModule 
     this.length = spec.length;
     this.conditionDim = spec.conditionDim;
     const rng = new Rng(spec.seed);
-    this.timeEmbedder = this.addModule('time_embedder', new TimestepEmbedder(spec.length, { rng }));
+    this.timeEmbedder = this.addModule(
+      'time_embedder',
+      new TimestepEmbedder(spec.timeHiddenDim, { rng, outputDim: spec.length }),
+    );
     this.conditionEmbedder =
       spec.conditionDim > 0
         ? this.addModule(spec.conditionName, new Linear(spec.conditionDim, spec.length, { rng }))

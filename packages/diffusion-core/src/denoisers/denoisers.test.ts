@@ -60,6 +60,15 @@ describe('ConditionalUnet1d', () => {
     net.dispose();
   });
 
+  it('caps the timestep MLP width at 1024 for long tokens, still ending at the token length', () => {
+    const net = new ConditionalUnet1d({ tokenSize: 2048, channels: [1, 2, 4, 2, 1] });
+    const shapes = new Map(net.namedParameters().map(([n, v]) => [n, v.shape]));
+    expect(shapes.get('time_embedder.mlp.0.weight')).toEqual([1024, 256]);
+    expect(shapes.get('time_embedder.mlp.2.weight')).toEqual([2048, 1024]);
+    expect(net.config.timeHiddenDim).toBe(1024);
+    net.dispose();
+  });
+
   it('refuses channel lists whose decoder stages have no matching skip', () => {
     expect(() => new ConditionalUnet1d({ tokenSize: 8, channels: [1, 8, 16, 4, 1] })).toThrow(
       /skip of matching width/,

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ConvUnetDenoiser } from './conv-unet-denoiser';
+import { ConvUnetDenoiser, defaultTimeHiddenDim } from './conv-unet-denoiser';
 
 export interface OneDimCnnOptions {
   /** Length of the latent (or flattened parameter vector) being denoised. */
@@ -9,6 +9,8 @@ export interface OneDimCnnOptions {
   /** Channels through the U, first and last 1 (default [1, 64, 128, 256, 128, 64, 1]). */
   channels?: number[];
   kernelSize?: number;
+  /** Hidden width of the timestep MLP (default: the length, capped at 1024). */
+  timeHiddenDim?: number;
   seed?: number;
 }
 
@@ -27,12 +29,22 @@ export class OneDimCnn extends ConvUnetDenoiser {
       kernelSize = 7,
       seed = 0,
     } = options;
+    const timeHiddenDim = options.timeHiddenDim ?? defaultTimeHiddenDim(dim);
     super({
-      config: { _class_name: 'OneDimCnn', dim, conditionDim, channels, kernelSize, seed },
+      config: {
+        _class_name: 'OneDimCnn',
+        dim,
+        conditionDim,
+        channels,
+        kernelSize,
+        timeHiddenDim,
+        seed,
+      },
       length: dim,
       conditionDim,
       channels,
       kernelSize,
+      timeHiddenDim,
       seed,
       conditionName: 'cond_embedder',
     });

@@ -6,6 +6,8 @@ export interface TimestepEmbedderOptions {
   frequencySize?: number;
   /** Longest period of the sinusoids (default 10000). */
   maxPeriod?: number;
+  /** Width of the output, if not `hiddenDim` (the MLP is then Linear → SiLU → Linear(hidden → outputDim)). */
+  outputDim?: number;
   rng?: Rng;
 }
 
@@ -35,12 +37,12 @@ export class TimestepEmbedder extends Module {
       new Sequential(
         new Linear(size, hiddenDim, { rng: options.rng }),
         new SiLU(),
-        new Linear(hiddenDim, hiddenDim, { rng: options.rng }),
+        new Linear(hiddenDim, options.outputDim ?? hiddenDim, { rng: options.rng }),
       ),
     );
   }
 
-  /** t [batch] (timesteps, any numeric dtype) → [batch, hiddenDim]. */
+  /** t [batch] (timesteps, any numeric dtype) → [batch, outputDim]. */
   forward(t: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
       const args = tf.mul(
