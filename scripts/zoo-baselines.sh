@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reproduces reports/zoo-baselines.md: collects the default rpg zoo of each architecture
 # (resumable: rerun after an interruption) and evaluates each against noise baselines.
-# About 40 minutes on a 2-core CPU with the wasm backend.
+# About an hour on a 2-core CPU with the wasm backend (ResNet ~30 min, ViT ~15 min).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for arch in mlp resnet vit; do

@@ -10,10 +10,10 @@ beforeAll(async () => {
 type Table = [string, number[]][];
 
 /**
- * torchvision `ResNet(BasicBlock, [1, 1, 1])` with widths 16-32-64, `conv1` replaced by
- * `nn.Conv2d(1, 16, 3, 1, 1, bias=False)`, no maxpool: the names and shapes below follow
+ * torchvision `ResNet(BasicBlock, [1, 1, 1])` with widths 32-64-128, `conv1` replaced by
+ * `nn.Conv2d(1, 32, 3, 1, 1, bias=False)`, no maxpool: the names and shapes below follow
  * torchvision/models/resnet.py (`_make_layer`: block 0 of layer2/3 has stride 2 and a
- * `downsample = Sequential(conv1x1, norm_layer)`; `fc = Linear(512·expansion → 64, classes)`).
+ * `downsample = Sequential(conv1x1, norm_layer)`; `fc = Linear(512·expansion → 128, classes)`).
  */
 function torchvisionResNetTable(classes: number): Table {
   const bn = (p: string, c: number): Table => [
@@ -23,9 +23,9 @@ function torchvisionResNetTable(classes: number): Table {
     [`${p}.running_var`, [c]],
     [`${p}.num_batches_tracked`, []],
   ];
-  const table: Table = [['conv1.weight', [16, 1, 3, 3]], ...bn('bn1', 16)];
-  let inC = 16;
-  [16, 32, 64].forEach((c, i) => {
+  const table: Table = [['conv1.weight', [32, 1, 3, 3]], ...bn('bn1', 32)];
+  let inC = 32;
+  [32, 64, 128].forEach((c, i) => {
     const p = `layer${i + 1}.0`;
     table.push([`${p}.conv1.weight`, [c, inC, 3, 3]], ...bn(`${p}.bn1`, c));
     table.push([`${p}.conv2.weight`, [c, c, 3, 3]], ...bn(`${p}.bn2`, c));
@@ -33,7 +33,7 @@ function torchvisionResNetTable(classes: number): Table {
       table.push([`${p}.downsample.0.weight`, [c, inC, 1, 1]], ...bn(`${p}.downsample.1`, c));
     inC = c;
   });
-  table.push(['fc.weight', [classes, 64]], ['fc.bias', [classes]]);
+  table.push(['fc.weight', [classes, 128]], ['fc.bias', [classes]]);
   return table;
 }
 

@@ -4,7 +4,7 @@ import type { ClassifierModel } from './classifier-model';
 import { standardize } from './standardize';
 
 export interface ResNetOptions {
-  /** Channels of the stem and of each stage (default [16, 32, 64]); stages 2+ halve the size. */
+  /** Channels of the stem and of each stage (default [32, 64, 128]); stages 2+ halve the size. */
   widths?: number[];
   /** BasicBlocks per stage (default one each). */
   blocks?: number[];
@@ -68,7 +68,7 @@ export class BasicBlock extends Module {
 /**
  * A small torchvision `ResNet(BasicBlock, blocks)` for 28×28 digits. Two documented departures
  * from the ImageNet stem, as CIFAR-style ResNets do: `conv1` is 3×3 stride 1 (1 input channel)
- * and there is no max-pool; widths default to 16-32-64 over three stages (`layer1…layer3`).
+ * and there is no max-pool; widths default to 32-64-128 over three stages (`layer1…layer3`).
  * Everything else (names, layouts, block structure, init, global average pool, `fc`) is
  * torchvision's, so a torchvision-style model with those two changes loads the state dict.
  */
@@ -82,7 +82,7 @@ export class MnistResNet extends Module implements ClassifierModel {
 
   constructor(options: ResNetOptions) {
     super();
-    const widths = options.widths ?? [16, 32, 64];
+    const widths = options.widths ?? [32, 64, 128];
     const blocks = options.blocks ?? widths.map(() => 1);
     if (blocks.length !== widths.length) {
       throw new Error(`MnistResNet: ${widths.length} widths but ${blocks.length} block counts`);
