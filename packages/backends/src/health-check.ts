@@ -1,4 +1,5 @@
 import { getBackend, matMul, tensor2d, tidy } from '@tensorflow/tfjs-core';
+import { maxRelativeError as maxRelativeErrorOf } from './max-relative-error';
 import { seededRandom, uniformArray } from './seeded-random';
 
 export interface HealthCheckResult {
@@ -37,21 +38,15 @@ export async function checkBackendHealth(
   const values = await product.data();
   product.dispose();
   const milliseconds = performance.now() - start;
-  let maxDiff = 0;
-  let maxRef = 0;
+  const reference = new Float64Array(m * n);
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
       let ref = 0;
       for (let p = 0; p < k; p++) ref += a[i * k + p]! * b[p * n + j]!;
-      maxRef = Math.max(maxRef, Math.abs(ref));
-      const got = values[i * n + j]!;
-      maxDiff = Math.max(
-        maxDiff,
-        Number.isFinite(got) ? Math.abs(got - ref) : Number.POSITIVE_INFINITY,
-      );
+      reference[i * n + j] = ref;
     }
   }
-  const maxRelativeError = maxDiff / (maxRef || 1);
+  const maxRelativeError = maxRelativeErrorOf(values, reference);
   return {
     backend: getBackend(),
     check: `matMul ${m}×${k}·${k}×${n}`,

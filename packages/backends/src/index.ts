@@ -19,6 +19,7 @@ export {
   initBackend,
   releaseBackend,
 } from './init-backend';
+export { maxRelativeError } from './max-relative-error';
 export { type BackendProbe, type ProbeReport, probeBackends } from './probe-backends';
 export { seededRandom, uniformArray } from './seeded-random';
 export {

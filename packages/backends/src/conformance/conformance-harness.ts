@@ -1,5 +1,6 @@
 import { grads, mul, sum, type Tensor, tensor, tidy } from '@tensorflow/tfjs-core';
 import { type BackendName, BackendUnavailableError, initBackend } from '../index';
+import { maxRelativeError } from '../max-relative-error';
 import { seededRandom } from '../seeded-random';
 import type { Shape } from './reference-ops';
 
@@ -39,21 +40,8 @@ export function toTensor(values: Float64Array, shape: Shape): Tensor {
   return tensor(Float32Array.from(values), [...shape], 'float32');
 }
 
-/** max |actual − expected| / max |expected|: one number per comparison, scale-free. */
-export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  if (actual.length !== expected.length) {
-    throw new Error(`length mismatch: got ${actual.length}, expected ${expected.length}`);
-  }
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!;
-    if (!Number.isFinite(a)) return Number.POSITIVE_INFINITY;
-    diff = Math.max(diff, Math.abs(a - expected[i]!));
-    scale = Math.max(scale, Math.abs(expected[i]!));
-  }
-  return diff / (scale || 1);
-}
+/** The suite's comparison; see {@link maxRelativeError}. */
+export const relativeError = maxRelativeError;
 
 /** Values of `t` through `await data()` (the only way that works on webgpu), then disposes it. */
 export async function readAndDispose(t: Tensor): Promise<Float32Array> {
