@@ -1,0 +1,15 @@
+export { PositionMlp, type PositionMlpOptions } from './position-mlp';
+export { PrototypeNetwork, type PrototypeNetworkConfig } from './prototype-network';
+export {
+  RPG_DENOISER_KINDS,
+  RPG_PRIOR_KINDS,
+  type RpgConfig,
+  type RpgDenoiserKind,
+  type RpgPriorKind,
+  resolveRpgConfig,
+} from './rpg-config';
+export { RpgError } from './rpg-error';
+export { RPG_FILES } from './rpg-io';
+export { type RpgFitCallbacks, type RpgGenerateOptions, RpgPipeline } from './rpg-pipeline';
+export type { RpgFitProgress } from './rpg-training';
+export { checkSameLayout, type LoadedZoo, loadZooDir } from './zoo-source';

@@ -1,0 +1,129 @@
+import { RpgError } from './rpg-error';
+
+/** Which sequence model turns position inputs into prototypes; `none` is a per-position MLP. */
+export type RpgPriorKind = 'mamba' | 'lstm' | 'transformer' | 'none';
+export const RPG_PRIOR_KINDS: readonly RpgPriorKind[] = ['mamba', 'lstm', 'transformer', 'none'];
+
+/** Which token denoiser: RPG's conditional 1-D conv U-Net, or the faster residual MLP. */
+export type RpgDenoiserKind = 'unet' | 'mlp';
+export const RPG_DENOISER_KINDS: readonly RpgDenoiserKind[] = ['unet', 'mlp'];
+
+/** Options of {@link RpgPipeline.fit}; every field has a default sized for small models on CPU. */
+export interface RpgConfig {
+  /** Values per token (default 1024; a zoo smaller than one token still gets one token). */
+  tokenSize: number;
+  /** Width of the 2-D sinusoidal position embedding fed to the prior input (default 64). */
+  dPos: number;
+  /** Prior kind (default mamba). */
+  prior: RpgPriorKind;
+  /** Prototype width: the prior's dModel and the denoiser's conditionDim (default 128). */
+  dModel: number;
+  /** Prior layers (default 2). */
+  priorLayers: number;
+  /** Token denoiser (default unet). */
+  denoiser: RpgDenoiserKind;
+  /** U-Net channels, starting and ending with 1 (default [1, 16, 32, 16, 1]). */
+  unetChannels: number[];
+  /** U-Net kernel size (default 7). */
+  unetKernelSize: number;
+  /** MLP denoiser hidden width (default 256). */
+  mlpHidden: number;
+  /** Diffusion training timesteps (default 1000). */
+  numTrainTimesteps: number;
+  /**
+   * Clamp of the predicted clean token during sampling, in normalised (z-scored) units; 0 turns
+   * it off (default 5). An under-trained ε-model divided by √ᾱ_t ≈ 0 at the first steps would
+   * otherwise throw tokens far outside anything a zoo holds.
+   */
+  clipSampleRange: number;
+  /** Optimiser steps (default 2000). */
+  steps: number;
+  /** Token positions trained per step, as RPG's reference samples a subset (default 64). */
+  tokensPerStep: number;
+  /** Peak learning rate of the cosine schedule (default 1e-3). */
+  lr: number;
+  /** Warm-up steps of the cosine schedule (default 5% of `steps`). */
+  warmupSteps: number;
+  /** AdamW weight decay (default 0). */
+  weightDecay: number;
+  /** Gradient-norm clipping (default 1). */
+  clipNorm: number;
+  /** Seed of initial weights, step choices and diffusion noise (default 0). */
+  seed: number;
+}
+
+/** Fills defaults and checks ranges; throws one {@link RpgError} listing every problem. */
+export function resolveRpgConfig(options: Partial<RpgConfig> = {}): RpgConfig {
+  const steps = options.steps ?? 2000;
+  const config: RpgConfig = {
+    tokenSize: 1024,
+    dPos: 64,
+    prior: 'mamba',
+    dModel: 128,
+    priorLayers: 2,
+    denoiser: 'unet',
+    unetChannels: [1, 16, 32, 16, 1],
+    unetKernelSize: 7,
+    mlpHidden: 256,
+    numTrainTimesteps: 1000,
+    clipSampleRange: 5,
+    tokensPerStep: 64,
+    lr: 1e-3,
+    weightDecay: 0,
+    clipNorm: 1,
+    seed: 0,
+    ...stripUndefined(options),
+    steps,
+    warmupSteps: options.warmupSteps ?? Math.floor(steps * 0.05),
+  };
+  const problems: string[] = [];
+  const positiveInts: (keyof RpgConfig)[] = [
+    'tokenSize',
+    'dPos',
+    'dModel',
+    'priorLayers',
+    'unetKernelSize',
+    'mlpHidden',
+    'numTrainTimesteps',
+    'steps',
+    'tokensPerStep',
+  ];
+  for (const key of positiveInts) {
+    const v = config[key];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+      problems.push(`${key} must be a positive integer, got ${String(v)}`);
+    }
+  }
+  if (config.dPos % 2 !== 0) problems.push(`dPos must be even, got ${config.dPos}`);
+  if (!RPG_PRIOR_KINDS.includes(config.prior)) {
+    problems.push(`prior must be one of ${RPG_PRIOR_KINDS.join(', ')}, got "${config.prior}"`);
+  }
+  if (!RPG_DENOISER_KINDS.includes(config.denoiser)) {
+    problems.push(
+      `denoiser must be one of ${RPG_DENOISER_KINDS.join(', ')}, got "${config.denoiser}"`,
+    );
+  }
+  const ch = config.unetChannels;
+  if (ch.length < 3 || ch.length % 2 === 0 || ch[0] !== 1 || ch[ch.length - 1] !== 1) {
+    // The U's skips pair encoder i with decoder n − i, so the list must be odd and symmetric ends.
+    problems.push(`unetChannels must have an odd length ≥ 3 and start and end with 1, got [${ch}]`);
+  }
+  if (!(config.clipSampleRange >= 0)) {
+    problems.push(`clipSampleRange must be >= 0, got ${config.clipSampleRange}`);
+  }
+  if (!(config.lr > 0)) problems.push(`lr must be positive, got ${config.lr}`);
+  if (!Number.isInteger(config.warmupSteps) || config.warmupSteps < 0) {
+    problems.push(`warmupSteps must be a non-negative integer, got ${config.warmupSteps}`);
+  } else if (config.warmupSteps >= config.steps) {
+    problems.push(`warmupSteps (${config.warmupSteps}) must be below steps (${config.steps})`);
+  }
+  if (!Number.isSafeInteger(config.seed) || config.seed < 0) {
+    problems.push(`seed must be a non-negative integer, got ${config.seed}`);
+  }
+  if (problems.length > 0) throw new RpgError(`RPG config: ${problems.join('; ')}`);
+  return config;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,117 @@
+import { access, mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readSafetensors, writeCheckpointAtomic, writeSafetensors } from '@pgen/checkpoint-io';
+import {
+  type DdpmScheduler,
+  type DenoiserModule,
+  loadDenoiser,
+  loadScheduler,
+  type Scheduler,
+  saveDenoiser,
+} from '@pgen/diffusion-core';
+import { TensorTokenizer } from '@pgen/tensor-tokenizer';
+import { PrototypeNetwork, type PrototypeNetworkConfig } from './prototype-network';
+import { type RpgConfig, resolveRpgConfig } from './rpg-config';
+import { RpgError } from './rpg-error';
+
+/** Everything a fitted RPG pipeline is made of. */
+export interface RpgPipelineParts {
+  config: RpgConfig;
+  tokenizer: TensorTokenizer;
+  network: PrototypeNetwork;
+  denoiser: DenoiserModule;
+  scheduler: Scheduler | DdpmScheduler;
+  /** [tokenCount, dPos] position embeddings (recomputed from the tokenizer on load). */
+  positions: Float32Array;
+}
+
+/** File names inside a saved pipeline folder. */
+export const RPG_FILES = {
+  config: 'rpg_config.json',
+  tokenizer: 'tokenizer.safetensors',
+  priorInput: 'prior_input.safetensors',
+  prior: 'prior.safetensors',
+  denoiser: 'denoiser',
+  scheduler: 'scheduler',
+} as const;
+
+const FORMAT = 'pgen-rpg';
+
+interface RpgConfigFile {
+  format: typeof FORMAT;
+  version: 1;
+  config: RpgConfig;
+  network: PrototypeNetworkConfig;
+}
+
+/**
+ * Writes the pipeline folder: tokenizer, prior-input and prior weights, the denoiser folder,
+ * the scheduler folder, and `rpg_config.json` last, each file atomically; a folder without
+ * `rpg_config.json` is thus never mistaken for a complete pipeline.
+ */
+export async function saveRpgPipelineParts(dir: string, parts: RpgPipelineParts): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await parts.tokenizer.save(join(dir, RPG_FILES.tokenizer));
+  await writeSafetensors(join(dir, RPG_FILES.priorInput), await parts.network.input.stateDict(), {
+    metadata: { format: `${FORMAT}-prior-input` },
+  });
+  await writeSafetensors(join(dir, RPG_FILES.prior), await parts.network.prior.stateDict(), {
+    metadata: { format: `${FORMAT}-prior` },
+  });
+  await saveDenoiser(join(dir, RPG_FILES.denoiser), parts.denoiser);
+  await parts.scheduler.save(join(dir, RPG_FILES.scheduler));
+  const file: RpgConfigFile = {
+    format: FORMAT,
+    version: 1,
+    config: parts.config,
+    network: parts.network.config,
+  };
+  await writeCheckpointAtomic(join(dir, RPG_FILES.config), async (handle) => {
+    await handle.writeFile(`${JSON.stringify(file, null, 2)}\n`);
+  });
+}
+
+/** Reads a folder {@link saveRpgPipelineParts} wrote; names every missing file in one error. */
+export async function loadRpgPipelineParts(dir: string): Promise<RpgPipelineParts> {
+  const missing: string[] = [];
+  for (const name of Object.values(RPG_FILES)) {
+    try {
+      await access(join(dir, name));
+    } catch {
+      missing.push(name);
+    }
+  }
+  if (missing.length > 0) {
+    throw new RpgError(
+      `${dir}: not a complete RPG pipeline folder (missing ${missing.join(', ')})`,
+    );
+  }
+  const configPath = join(dir, RPG_FILES.config);
+  let file: RpgConfigFile;
+  try {
+    file = JSON.parse(await readFile(configPath, 'utf8')) as RpgConfigFile;
+  } catch (error) {
+    throw new RpgError(`${configPath}: unreadable (${(error as Error).message})`);
+  }
+  if (file.format !== FORMAT || file.version !== 1) {
+    throw new RpgError(`${configPath}: not an RPG pipeline config (format ${String(file.format)})`);
+  }
+  const config = resolveRpgConfig(file.config);
+  const tokenizer = await TensorTokenizer.load(join(dir, RPG_FILES.tokenizer));
+  const network = new PrototypeNetwork(file.network);
+  try {
+    network.input.loadStateDict((await readSafetensors(join(dir, RPG_FILES.priorInput))).tensors);
+    network.prior.loadStateDict((await readSafetensors(join(dir, RPG_FILES.prior))).tensors);
+  } catch (error) {
+    network.dispose();
+    throw new RpgError(
+      `${dir}: prior weights do not fit rpg_config.json (${(error as Error).message})`,
+    );
+  }
+  network.eval();
+  const denoiser = await loadDenoiser(join(dir, RPG_FILES.denoiser));
+  denoiser.eval();
+  const scheduler = await loadScheduler(join(dir, RPG_FILES.scheduler));
+  const positions = tokenizer.positionEmbedding(config.dPos, '2d').data;
+  return { config, tokenizer, network, denoiser, scheduler, positions };
+}

@@ -1,0 +1,79 @@
+import type { TensorData } from '@pgen/checkpoint-io';
+import {
+  asDenoiser,
+  type DenoiserModule,
+  type SamplerKind,
+  type Scheduler,
+  sampleChunks,
+} from '@pgen/diffusion-core';
+import { Rng } from '@pgen/nn';
+import type { TensorTokenizer } from '@pgen/tensor-tokenizer';
+import * as tf from '@tensorflow/tfjs-core';
+import type { PrototypeNetwork } from './prototype-network';
+
+/** Options of one generated model. */
+export interface RpgSampleOptions {
+  /** Seed of this model's permutation state and diffusion noise. */
+  seed: number;
+  /** Denoising steps (default 50). */
+  steps?: number;
+  /** `ddim` (default, deterministic) or `ddpm`. */
+  sampler?: SamplerKind;
+  /** Tokens denoised at once (default 256); tfjs memory follows this, not the model size. */
+  chunkSize?: number;
+}
+
+/** What generating one model needs from a fitted pipeline. */
+export interface RpgSamplingParts {
+  tokenizer: TensorTokenizer;
+  network: PrototypeNetwork;
+  denoiser: DenoiserModule;
+  scheduler: Scheduler;
+  /** [tokenCount, dPos] position embeddings, row-major. */
+  positions: Float32Array;
+}
+
+/**
+ * Generates one model, yielding its tensors in state-dict order as soon as each is complete:
+ * a random permutation state, the prior run once for every prototype, then the tokens sampled
+ * `chunkSize` at a time, each chunk fed to the tokenizer's streaming decoder. Only one chunk
+ * of tokens and the tensor being filled are held at a time.
+ */
+export async function* sampleRpgModel(
+  parts: RpgSamplingParts,
+  options: RpgSampleOptions,
+): AsyncGenerator<[string, TensorData]> {
+  const { tokenizer, network, denoiser, scheduler } = parts;
+  const [tokenCount, tokenSize] = tokenizer.shape;
+  const dPos = parts.positions.length / tokenCount;
+  const prototypes = tf.tidy(() => {
+    const checkpoint = network.input.randomCheckpoints(1, new Rng(options.seed));
+    const positions = tf.tensor2d(parts.positions, [tokenCount, dPos]);
+    return tf.squeeze(network.forward(positions, checkpoint), [0]);
+  });
+  const decoder = tokenizer.createDecoder();
+  try {
+    const chunks = sampleChunks({
+      scheduler,
+      model: asDenoiser(denoiser),
+      shape: [tokenCount, tokenSize],
+      condition: (start, end) => tf.slice(prototypes, [start, 0], [end - start, -1]),
+      steps: options.steps ?? 50,
+      sampler: options.sampler ?? 'ddim',
+      seed: options.seed,
+      chunkSize: options.chunkSize ?? 256,
+    });
+    for await (const chunk of chunks) {
+      let values: Float32Array;
+      try {
+        values = (await chunk.samples.data()) as Float32Array;
+      } finally {
+        chunk.samples.dispose();
+      }
+      yield* decoder.push(values);
+    }
+    yield* decoder.finish();
+  } finally {
+    prototypes.dispose();
+  }
+}
