@@ -38,9 +38,9 @@ const { train, test } = await loadMnistSplits();
 async function trainThroughput(arch: ArchName, steps: number): Promise<number> {
   const model = createModel(arch);
   const trainer = new ClassifierTrainer(model, train, { batchSize: BATCH });
-  trainer.trainStep(); // warm-up: kernel setup, allocation
+  await trainer.trainStep(); // warm-up: kernel setup, allocation
   const start = performance.now();
-  for (let i = 0; i < steps; i++) trainer.trainStep();
+  for (let i = 0; i < steps; i++) await trainer.trainStep();
   const seconds = (performance.now() - start) / 1000;
   trainer.dispose();
   model.dispose();

@@ -110,7 +110,11 @@ export class RpgPipeline {
       positions,
     });
     try {
-      trainRpg({ network, denoiser, scheduler, positions, encoded }, config, callbacks.onProgress);
+      await trainRpg(
+        { network, denoiser, scheduler, positions, encoded },
+        config,
+        callbacks.onProgress,
+      );
     } catch (error) {
       pipeline.dispose();
       throw error;

@@ -40,11 +40,11 @@ export interface RpgTrainingParts {
  * each conditioned on its prototype (RPG's reference trains on a token subset per step, which
  * keeps a step's cost independent of model size). Returns the final step's loss.
  */
-export function trainRpg(
+export async function trainRpg(
   parts: RpgTrainingParts,
   config: RpgConfig,
   onProgress?: (progress: RpgFitProgress) => void,
-): number {
+): Promise<number> {
   const { network, denoiser, scheduler, encoded } = parts;
   const [tokenCount, tokenSize] = encoded[0]!.shape;
   const dPos = parts.positions.length / tokenCount;
@@ -106,7 +106,8 @@ export function trainRpg(
           }),
         { clipNorm: config.clipNorm },
       );
-      last = loss.dataSync()[0]!;
+      // data(), not dataSync(): the latter does not work on the WebGPU backend.
+      last = (await loss.data())[0]!;
       tf.dispose([loss, x0, maskT, index, checkpoint]);
       gradNorm?.dispose();
       const elapsed = (Date.now() - started) / 1000;

@@ -1,4 +1,4 @@
-import { Conv1d, Linear, Module, type Rng, silu, uniformInit } from '@pgen/nn';
+import { Conv1d, getDefaultRng, Linear, Module, type Rng, silu, uniformInit } from '@pgen/nn';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectiveScan } from './selective-scan';
 
@@ -97,9 +97,8 @@ export class Mamba extends Module {
     weight.dispose();
     const [dtMin, dtMax] = [options.dtMin ?? 0.001, options.dtMax ?? 0.1];
     const floor = options.dtInitFloor ?? 1e-4;
-    const uniforms = uniformInit([this.dInner], 0.5, rng);
-    const u01 = uniforms.dataSync();
-    uniforms.dispose();
+    // Drawn in JS (the same numbers uniformInit would upload), so no device read is needed.
+    const u01 = (rng ?? getDefaultRng()).uniformArray(this.dInner, -0.5, 0.5);
     const invDt = new Float32Array(this.dInner);
     for (let i = 0; i < this.dInner; i++) {
       const dt = Math.max(

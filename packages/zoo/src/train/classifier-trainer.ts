@@ -97,8 +97,11 @@ export class ClassifierTrainer {
     return this.schedule(this.step);
   }
 
-  /** One AdamW step on the next batch, in training mode. */
-  trainStep(): StepResult {
+  /**
+   * One AdamW step on the next batch, in training mode. Async because the loss is read with
+   * `data()`: `dataSync()` does not work on the WebGPU backend.
+   */
+  async trainStep(): Promise<StepResult> {
     const epoch = this.epoch;
     if (this.order?.epoch !== epoch) {
       this.order = { epoch, indices: epochOrder(this.data.count, this.seed, epoch) };
@@ -120,8 +123,8 @@ export class ClassifierTrainer {
       },
       this.clipNorm === undefined ? {} : { clipNorm: this.clipNorm },
     );
-    const lossValue = loss.dataSync()[0]!;
-    const accuracy = correct!.dataSync()[0]! / indices.length;
+    const lossValue = (await loss.data())[0]!;
+    const accuracy = (await correct!.data())[0]! / indices.length;
     tf.dispose([images, labels, loss, correct!, ...(gradNorm ? [gradNorm] : [])]);
     this.step++;
     if (!Number.isFinite(lossValue)) {

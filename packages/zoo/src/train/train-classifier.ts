@@ -127,7 +127,7 @@ export async function trainClassifier(
       for (let s = 0; s < stepsPerEpoch; s++) {
         options.signal?.throwIfAborted();
         const learningRate = trainer.learningRate;
-        const { loss, accuracy } = trainer.trainStep();
+        const { loss, accuracy } = await trainer.trainStep();
         lossSum += loss;
         accSum += accuracy;
         if (options.onProgress) {

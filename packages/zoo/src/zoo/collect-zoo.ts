@@ -413,7 +413,7 @@ class CollectionSession {
       const totalSteps = plan.count * plan.every;
       while (manifest.checkpoints.length < plan.count) {
         options.signal?.throwIfAborted();
-        const { loss, accuracy } = trainer.trainStep();
+        const { loss, accuracy } = await trainer.trainStep();
         this.stepsDone++;
         options.onProgress?.({
           phase: 'collect',
