@@ -27,4 +27,5 @@ export {
   PATCHED_WASM_KERNELS,
   REPLACED_WASM_KERNELS,
 } from './wasm/register-wasm-kernels';
+export { provideWebgpuModule, type WebgpuModuleLike } from './webgpu/gpu-provider';
 export { PATCHED_WEBGPU_KERNELS } from './webgpu/register-webgpu-kernels';

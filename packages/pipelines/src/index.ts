@@ -1,2 +1,3 @@
 export { CliUsageError } from './cli/cli-error';
 export { createProgram, main } from './cli/main';
+export * from './rpg';

@@ -38,6 +38,21 @@ export function isNode(): boolean {
 
 let dawn: Promise<GpuProvider> | undefined;
 
+/** What the `webgpu` npm package exports, as far as pgen uses it. */
+export interface WebgpuModuleLike {
+  create(flags: string[]): GpuLike;
+  globals: Record<string, unknown>;
+}
+
+/**
+ * Hands pgen an already imported `webgpu` module. Node looks the package up by name at run
+ * time, which a bundled program (one file, no node_modules beside it) cannot do; such a
+ * program imports `webgpu` statically and passes it here before `initBackend`.
+ */
+export function provideWebgpuModule(module: WebgpuModuleLike): void {
+  dawn = Promise.resolve(providerFrom(module));
+}
+
 /** Finds a WebGPU implementation, or throws an Error saying why there is none. */
 export async function findGpuProvider(): Promise<GpuProvider> {
   const nav = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator;
@@ -52,7 +67,7 @@ export async function findGpuProvider(): Promise<GpuProvider> {
 async function loadDawn(): Promise<GpuProvider> {
   // A variable specifier keeps browser bundlers from trying to resolve a Node addon.
   const specifier = 'webgpu';
-  let module: { create(flags: string[]): GpuLike; globals: Record<string, unknown> };
+  let module: WebgpuModuleLike;
   try {
     module = await import(/* webpackIgnore: true */ /* @vite-ignore */ specifier);
   } catch (error) {
@@ -60,6 +75,10 @@ async function loadDawn(): Promise<GpuProvider> {
       `the optional webgpu package did not load (${(error as Error).message.split('\n')[0]})`,
     );
   }
+  return providerFrom(module);
+}
+
+function providerFrom(module: WebgpuModuleLike): GpuProvider {
   // tfjs-webgpu names the WebGPU enums (GPUBufferUsage, GPUMapMode, …) as globals.
   for (const [key, value] of Object.entries(module.globals)) {
     if (!(key in globalThis)) (globalThis as Record<string, unknown>)[key] = value;

@@ -9,7 +9,14 @@ export {
   resolveRpgConfig,
 } from './rpg-config';
 export { RpgError } from './rpg-error';
+export {
+  RPG_TARGETS,
+  type RpgExperimentOptions,
+  type RpgExperimentReport,
+  runRpgExperiment,
+} from './rpg-experiment';
 export { RPG_FILES } from './rpg-io';
 export { type RpgFitCallbacks, type RpgGenerateOptions, RpgPipeline } from './rpg-pipeline';
 export type { RpgFitProgress } from './rpg-training';
+export type { RpgCheckpointing } from './rpg-training-state';
 export { checkSameLayout, type LoadedZoo, loadZooDir } from './zoo-source';

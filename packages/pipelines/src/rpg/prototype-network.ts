@@ -14,6 +14,11 @@ export interface PrototypeNetworkConfig {
   numCheckpoints: number;
   /** The recurrent prior's resolved config; absent for `none`. */
   prior?: PriorConfig;
+  /**
+   * Token size when the prior is teacher-forced (position p also sees clean token p − 1, as
+   * the RPG paper describes and its reference code omits); absent otherwise.
+   */
+  teacherForcingTokenSize?: number;
 }
 
 /**
@@ -31,7 +36,10 @@ export class PrototypeNetwork extends Module {
     const { dPos, dModel, numCheckpoints } = config;
     this.input = this.addModule(
       'input',
-      new PriorInput({ dIn: dModel, dPos, numCheckpoints }, init),
+      new PriorInput(
+        { dIn: dModel, dPos, numCheckpoints, tokenSize: config.teacherForcingTokenSize },
+        init,
+      ),
     );
     if (config.kind === 'none') {
       this.prior = this.addModule('prior', new PositionMlp({ dIn: dModel, dModel }, init));
@@ -47,11 +55,17 @@ export class PrototypeNetwork extends Module {
   /** Builds the config of a fresh network of `kind` with `layers` prior layers. */
   static configFor(
     kind: RpgPriorKind,
-    sizes: { dPos: number; dModel: number; numCheckpoints: number; layers: number },
+    sizes: {
+      dPos: number;
+      dModel: number;
+      numCheckpoints: number;
+      layers: number;
+      priorOptions?: Record<string, number | boolean>;
+    },
   ): PrototypeNetworkConfig {
     const { dPos, dModel, numCheckpoints, layers } = sizes;
     const base = { kind, dPos, dModel, numCheckpoints };
-    const options = { dIn: dModel, dModel, numLayers: layers };
+    const options = { ...sizes.priorOptions, dIn: dModel, dModel, numLayers: layers };
     switch (kind) {
       case 'none':
         return base;
@@ -64,11 +78,17 @@ export class PrototypeNetwork extends Module {
     }
   }
 
+  /** True when prototypes depend on the previous clean token (see `teacherForcingTokenSize`). */
+  get teacherForced(): boolean {
+    return this.config.teacherForcingTokenSize !== undefined;
+  }
+
   /**
-   * Prototypes [batch, positions, dModel] for `positions` [positions, dPos] and the int32
-   * zoo-checkpoint index of each row.
+   * Prototypes [batch, positions, dModel] for `positions` [positions, dPos], the int32
+   * zoo-checkpoint index of each row and, when teacher-forced, the clean tokens
+   * [batch, positions, tokenSize] (prototype p reads token p − 1 only).
    */
-  forward(positions: tf.Tensor, checkpoint: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => this.prior.forward(this.input.forward({ positions, checkpoint })));
+  forward(positions: tf.Tensor, checkpoint: tf.Tensor, tokens?: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => this.prior.forward(this.input.forward({ positions, checkpoint, tokens })));
   }
 }

@@ -20,6 +20,17 @@ export interface RpgConfig {
   dModel: number;
   /** Prior layers (default 2). */
   priorLayers: number;
+  /**
+   * Extra options of the prior, merged over its defaults (e.g. `{ dState: 4, expand: 1 }` for a
+   * Mamba whose scan is 8× cheaper; see `MambaPriorOptions`, `LstmPriorOptions`). Default {}.
+   */
+  priorOptions: Record<string, number | boolean>;
+  /**
+   * Feed each position the previous clean token (teacher forcing, as the RPG paper describes;
+   * its reference code leaves it out). Generation then runs token by token, since every
+   * prototype waits for the token before it (default false).
+   */
+  teacherForcing: boolean;
   /** Token denoiser (default unet). */
   denoiser: RpgDenoiserKind;
   /** U-Net channels, starting and ending with 1 (default [1, 16, 32, 16, 1]). */
@@ -61,6 +72,8 @@ export function resolveRpgConfig(options: Partial<RpgConfig> = {}): RpgConfig {
     prior: 'mamba',
     dModel: 128,
     priorLayers: 2,
+    priorOptions: {},
+    teacherForcing: false,
     denoiser: 'unet',
     unetChannels: [1, 16, 32, 16, 1],
     unetKernelSize: 7,

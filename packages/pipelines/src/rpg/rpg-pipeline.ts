@@ -17,12 +17,18 @@ import { RpgError } from './rpg-error';
 import { loadRpgPipelineParts, type RpgPipelineParts, saveRpgPipelineParts } from './rpg-io';
 import { sampleRpgModel } from './rpg-sampling';
 import { type RpgFitProgress, trainRpg } from './rpg-training';
+import type { RpgCheckpointing } from './rpg-training-state';
 import { checkSameLayout, loadZooDir } from './zoo-source';
 
 /** Options of {@link RpgPipeline.fit} besides the config. */
 export interface RpgFitCallbacks {
   /** Called after every optimiser step. */
   onProgress?: (progress: RpgFitProgress) => void;
+  /**
+   * Save training checkpoints here and resume from the newest one found (same zoo and config).
+   * Without it a fit starts from scratch and keeps no checkpoints.
+   */
+  checkpointing?: RpgCheckpointing;
 }
 
 /** Options of {@link RpgPipeline.generate} and {@link RpgPipeline.generateStateDicts}. */
@@ -86,12 +92,16 @@ export class RpgPipeline {
     const encoded = checkpoints.map((c, i) => tokenizer.encode(c, `zoo checkpoint ${i}`));
     const rng = new Rng(config.seed);
     const network = new PrototypeNetwork(
-      PrototypeNetwork.configFor(config.prior, {
-        dPos: config.dPos,
-        dModel: config.dModel,
-        numCheckpoints: checkpoints.length,
-        layers: config.priorLayers,
-      }),
+      {
+        ...PrototypeNetwork.configFor(config.prior, {
+          dPos: config.dPos,
+          dModel: config.dModel,
+          numCheckpoints: checkpoints.length,
+          layers: config.priorLayers,
+          priorOptions: config.priorOptions,
+        }),
+        teacherForcingTokenSize: config.teacherForcing ? tokenizer.tokenSize : undefined,
+      },
       { rng },
     );
     const denoiser = createDenoiser(config, tokenizer.tokenSize);
@@ -114,6 +124,7 @@ export class RpgPipeline {
         { network, denoiser, scheduler, positions, encoded },
         config,
         callbacks.onProgress,
+        callbacks.checkpointing,
       );
     } catch (error) {
       pipeline.dispose();

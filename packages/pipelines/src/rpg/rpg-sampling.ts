@@ -43,6 +43,10 @@ export async function* sampleRpgModel(
   parts: RpgSamplingParts,
   options: RpgSampleOptions,
 ): AsyncGenerator<[string, TensorData]> {
+  if (parts.network.teacherForced) {
+    yield* sampleTeacherForced(parts, options);
+    return;
+  }
   const { tokenizer, network, denoiser, scheduler } = parts;
   const [tokenCount, tokenSize] = tokenizer.shape;
   const dPos = parts.positions.length / tokenCount;
@@ -75,5 +79,69 @@ export async function* sampleRpgModel(
     yield* decoder.finish();
   } finally {
     prototypes.dispose();
+  }
+}
+
+/**
+ * Generation for a teacher-forced prior: prototype p depends on token p − 1, so tokens are
+ * sampled one at a time, each after a prior pass over the sequence generated so far (later
+ * positions hold zeros, which a causal prior never reads for p). Costs one prior pass per
+ * token and holds the whole normalised sequence: memory is linear in the model size here.
+ */
+async function* sampleTeacherForced(
+  parts: RpgSamplingParts,
+  options: RpgSampleOptions,
+): AsyncGenerator<[string, TensorData]> {
+  const { tokenizer, network, denoiser, scheduler } = parts;
+  const [tokenCount, tokenSize] = tokenizer.shape;
+  const dPos = parts.positions.length / tokenCount;
+  const mask = tokenizer.mask();
+  const sequence = new Float32Array(tokenCount * tokenSize);
+  const positions = tf.tensor2d(parts.positions, [tokenCount, dPos]);
+  const checkpoint = network.input.randomCheckpoints(1, new Rng(options.seed));
+  const decoder = tokenizer.createDecoder();
+  try {
+    for (let p = 0; p < tokenCount; p++) {
+      const prototype = tf.tidy(() => {
+        const tokens = tf.tensor3d(sequence, [1, tokenCount, tokenSize]);
+        return tf.slice(
+          tf.squeeze(network.forward(positions, checkpoint, tokens), [0]),
+          [p, 0],
+          [1, -1],
+        );
+      });
+      let values: Float32Array;
+      try {
+        const chunks = sampleChunks({
+          scheduler,
+          model: asDenoiser(denoiser),
+          shape: [1, tokenSize],
+          condition: () => tf.clone(prototype),
+          steps: options.steps ?? 50,
+          sampler: options.sampler ?? 'ddim',
+          // One seed per token, derived from the model's, so tokens get independent noise.
+          seed: (options.seed * 7919 + p) % 2 ** 32,
+          chunkSize: 1,
+        });
+        values = new Float32Array(tokenSize);
+        for await (const chunk of chunks) {
+          try {
+            values = (await chunk.samples.data()) as Float32Array;
+          } finally {
+            chunk.samples.dispose();
+          }
+        }
+      } finally {
+        prototype.dispose();
+      }
+      for (let j = 0; j < tokenSize; j++) {
+        sequence[p * tokenSize + j] = mask[p * tokenSize + j] ? values[j]! : 0;
+      }
+      yield* decoder.push(values);
+    }
+    yield* decoder.finish();
+  } finally {
+    positions.dispose();
+    checkpoint.dispose();
   }
 }

@@ -10,6 +10,12 @@ import type { EncodedTokens } from '@pgen/tensor-tokenizer';
 import * as tf from '@tensorflow/tfjs-core';
 import type { PrototypeNetwork } from './prototype-network';
 import type { RpgConfig } from './rpg-config';
+import { RpgError } from './rpg-error';
+import {
+  type RpgCheckpointing,
+  restoreTrainingState,
+  saveTrainingState,
+} from './rpg-training-state';
 
 /** Reported after every optimiser step of {@link trainRpg}. */
 export interface RpgFitProgress {
@@ -18,8 +24,10 @@ export interface RpgFitProgress {
   steps: number;
   /** This step's masked ε loss. */
   loss: number;
-  /** Seconds left at the mean pace so far. */
+  /** Seconds left at the mean pace so far (of this run, when resumed). */
   etaSeconds: number;
+  /** The step this run resumed after (0 for a fresh fit). */
+  resumedFrom: number;
 }
 
 /** What {@link trainRpg} trains, in place. */
@@ -44,6 +52,7 @@ export async function trainRpg(
   parts: RpgTrainingParts,
   config: RpgConfig,
   onProgress?: (progress: RpgFitProgress) => void,
+  checkpointing?: RpgCheckpointing,
 ): Promise<number> {
   const { network, denoiser, scheduler, encoded } = parts;
   const [tokenCount, tokenSize] = encoded[0]!.shape;
@@ -52,9 +61,6 @@ export async function trainRpg(
   // enough, else tokens repeat (each with its own timestep and noise), so small models still get
   // full batches.
   const picks = config.tokensPerStep;
-  // Separate streams, so changing how steps are chosen never changes the diffusion noise.
-  const stepRng = new Rng(config.seed + 1);
-  const noise = createGenerator(config.seed, 1);
   const params = [...network.parameters(), ...denoiser.parameters()];
   const optimizer = new AdamW(params, { lr: config.lr, weightDecay: config.weightDecay });
   const schedule = cosineWithWarmup({
@@ -67,14 +73,35 @@ export async function trainRpg(
   const order = Int32Array.from({ length: tokenCount }, (_, i) => i);
   const x0Data = new Float32Array(picks * tokenSize);
   const maskData = new Float32Array(picks * tokenSize);
+  const every = checkpointing?.every ?? 200;
+  if (checkpointing && (!Number.isInteger(every) || every < 1)) {
+    throw new RpgError(`checkpoint interval must be a positive integer, got ${every}`);
+  }
+  let first = 0;
+  let last = Number.NaN;
+  if (checkpointing) {
+    const restored = await restoreTrainingState(checkpointing, {
+      config,
+      network,
+      denoiser,
+      optimizer,
+    });
+    first = Math.min(restored.step, config.steps);
+    last = restored.loss;
+  }
   network.train();
   denoiser.train();
   const started = Date.now();
-  let last = Number.NaN;
   try {
-    for (let step = 0; step < config.steps; step++) {
+    for (let step = first; step < config.steps; step++) {
       optimizer.setLearningRate(schedule(step));
+      // Randomness is a function of (seed, step), so a resumed fit takes exactly the steps an
+      // uninterrupted one would; separate streams, so how steps are chosen never changes the
+      // diffusion noise.
+      const stepRng = new Rng(stepSeed(config.seed, step));
+      const noise = createGenerator(config.seed, 1 + step);
       const c = stepRng.int(encoded.length);
+      for (let i = 0; i < tokenCount; i++) order[i] = i;
       const chosen = pickTokens(order, picks, stepRng);
       const { tokens, mask } = encoded[c]!;
       for (let r = 0; r < picks; r++) {
@@ -90,10 +117,14 @@ export async function trainRpg(
       const maskT = tf.tensor2d(maskData, [picks, tokenSize]);
       const index = tf.tensor1d(chosen, 'int32');
       const checkpoint = tf.tensor1d([c], 'int32');
+      // Teacher forcing reads the whole clean sequence (padding zeroed, as in x0).
+      const clean = network.teacherForced
+        ? cleanSequence(encoded[c]!, tokenCount, tokenSize)
+        : undefined;
       const { loss, gradNorm } = optimizer.minimize(
         () =>
           tf.tidy(() => {
-            const prototypes = network.forward(positions, checkpoint);
+            const prototypes = network.forward(positions, checkpoint, clean);
             const condition = tf.gather(tf.squeeze(prototypes, [0]), index);
             return diffusionTrainingLoss({
               scheduler,
@@ -109,14 +140,27 @@ export async function trainRpg(
       // data(), not dataSync(): the latter does not work on the WebGPU backend.
       last = (await loss.data())[0]!;
       tf.dispose([loss, x0, maskT, index, checkpoint]);
+      clean?.dispose();
       gradNorm?.dispose();
       const elapsed = (Date.now() - started) / 1000;
+      const done = step + 1 - first;
       onProgress?.({
         step: step + 1,
         steps: config.steps,
         loss: last,
-        etaSeconds: (elapsed / (step + 1)) * (config.steps - step - 1),
+        etaSeconds: (elapsed / done) * (config.steps - step - 1),
+        resumedFrom: first,
       });
+      if (checkpointing && ((step + 1) % every === 0 || step + 1 === config.steps)) {
+        await saveTrainingState(checkpointing, {
+          step: step + 1,
+          loss: last,
+          config,
+          network,
+          denoiser,
+          optimizer,
+        });
+      }
     }
   } finally {
     positions.dispose();
@@ -127,7 +171,21 @@ export async function trainRpg(
   return last;
 }
 
-/** Moves `k` uniformly chosen entries of `order` to its front and returns a copy of them. */
+function cleanSequence(encoded: EncodedTokens, tokenCount: number, tokenSize: number): tf.Tensor {
+  const { tokens, mask } = encoded;
+  const data = new Float32Array(tokenCount * tokenSize);
+  for (let i = 0; i < data.length; i++) data[i] = mask[i] ? tokens[i]! : 0;
+  return tf.tensor3d(data, [1, tokenCount, tokenSize]);
+}
+
+/** A 32-bit seed per (seed, step), hashed so neighbouring steps draw unrelated streams. */
+function stepSeed(seed: number, step: number): number {
+  let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(step + 1, 0xc2b2ae35);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x7feb352d);
+  return (h ^ (h >>> 15)) >>> 0;
+}
+
 /** k token indices: distinct when k ≤ the token count, otherwise drawn with replacement. */
 function pickTokens(order: Int32Array, k: number, rng: Rng): Int32Array {
   if (k > order.length) return Int32Array.from({ length: k }, () => rng.int(order.length));

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { registerBackendsCommand } from './backends';
 import { registerConvertCommand } from './convert';
+import { registerDemoCommand } from './demo';
 import { registerEvalCommand } from './eval';
 import { registerInspectCommand } from './inspect';
+import { registerRpgCommand } from './rpg';
 import { registerZooCommand } from './zoo';
 
 /** Every `pgen` subcommand registers itself here; one file per command in this folder. */
@@ -11,5 +13,7 @@ export function registerCommands(program: Command): void {
   registerConvertCommand(program);
   registerZooCommand(program);
   registerEvalCommand(program);
+  registerRpgCommand(program);
+  registerDemoCommand(program);
   registerBackendsCommand(program);
 }

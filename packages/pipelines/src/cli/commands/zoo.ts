@@ -11,12 +11,7 @@ import {
   type ZooStrategy,
 } from '@pgen/zoo';
 import type { Command } from 'commander';
-
-function formatSeconds(s: number): string {
-  if (!Number.isFinite(s)) return '?';
-  const m = Math.floor(s / 60);
-  return m > 0 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
-}
+import { formatSeconds } from '../progress';
 
 /** One progress line: a bar of the current phase, then epoch, step, loss, accuracy and ETA. */
 function progressLine(p: CollectProgress): string {

@@ -1,0 +1,243 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { initBackend } from '@pgen/backends';
+import type { Command } from 'commander';
+import {
+  RPG_DENOISER_KINDS,
+  RPG_PRIOR_KINDS,
+  type RpgConfig,
+  resolveRpgConfig,
+} from '../../rpg/rpg-config';
+import { runRpgExperiment } from '../../rpg/rpg-experiment';
+import { RpgPipeline } from '../../rpg/rpg-pipeline';
+import type { RpgFitProgress } from '../../rpg/rpg-training';
+import { CliUsageError } from '../cli-error';
+import { createProgressWriter, formatSeconds } from '../progress';
+
+interface ConfigFlags {
+  config?: string;
+  steps?: string;
+  prior?: string;
+  denoiser?: string;
+  tokenSize?: string;
+  dModel?: string;
+  tokensPerStep?: string;
+  lr?: string;
+  seed?: string;
+  backend: string;
+}
+
+/** `pgen rpg fit|generate|experiment`: the RPG pipeline from the command line. */
+export function registerRpgCommand(program: Command): void {
+  const rpg = program
+    .command('rpg')
+    .description(
+      'RPG (recurrent diffusion for parameter generation): fit a pipeline on a zoo, generate weights, run experiments.',
+    );
+
+  withConfigFlags(
+    rpg
+      .command('fit')
+      .description(
+        'Fit an RPG pipeline (tokenizer, recurrent prior, token denoiser) on a zoo folder and save it as one ' +
+          'folder. Training checkpoints go to <out>/training every 200 steps; rerun the same command to resume.',
+      )
+      .requiredOption('--zoo <dir>', 'zoo folder (safetensors checkpoints + zoo.json)')
+      .requiredOption('--out <dir>', 'pipeline folder to write'),
+  ).action(async (options: ConfigFlags & { zoo: string; out: string }) => {
+    const config = await configFrom(options);
+    const backend = await initBackend({ prefer: options.backend as 'wasm' });
+    process.stderr.write(`pgen rpg fit: ${backend.name} (${backend.device})\n`);
+    const progress = createProgressWriter();
+    const pipeline = await RpgPipeline.fit(options.zoo, config, {
+      onProgress: (p) => progress.update(fitLine(p)),
+      checkpointing: { dir: join(options.out, 'training'), every: 200 },
+    });
+    progress.done();
+    try {
+      await pipeline.save(options.out);
+    } finally {
+      pipeline.dispose();
+    }
+    process.stdout.write(
+      `${options.out}: RPG pipeline, ${pipeline.tokenizer.shape[0]} tokens of ${pipeline.tokenizer.shape[1]}\n`,
+    );
+  });
+
+  rpg
+    .command('generate')
+    .description(
+      'Generate models with a fitted RPG pipeline: <out>/generated-XXXX.safetensors, each written tensor by tensor.',
+    )
+    .requiredOption('--pipeline <dir>', 'pipeline folder written by `pgen rpg fit`')
+    .requiredOption('--out <dir>', 'output folder')
+    .option('--count <n>', 'models to generate', '1')
+    .option('--seed <n>', 'base seed (model i gets its own seed from it)', '0')
+    .option('--steps <n>', 'denoising steps', '50')
+    .option('--sampler <name>', 'ddim (deterministic given the seed) or ddpm', 'ddim')
+    .option('--backend <name>', 'tfjs backend: auto, tensorflow, webgpu, wasm, cpu', 'wasm')
+    .action(
+      async (options: {
+        pipeline: string;
+        out: string;
+        count: string;
+        seed: string;
+        steps: string;
+        sampler: string;
+        backend: string;
+      }) => {
+        if (options.sampler !== 'ddim' && options.sampler !== 'ddpm') {
+          throw new CliUsageError(`--sampler must be ddim or ddpm, got "${options.sampler}"`);
+        }
+        const count = integer(options.count, '--count', 1);
+        await initBackend({ prefer: options.backend as 'wasm' });
+        const pipeline = await RpgPipeline.load(options.pipeline);
+        const started = Date.now();
+        try {
+          const paths = await pipeline.generate(options.out, {
+            count,
+            seed: integer(options.seed, '--seed', 0),
+            steps: integer(options.steps, '--steps', 1),
+            sampler: options.sampler,
+            onModel: (done, total) => {
+              const eta = ((Date.now() - started) / 1000 / done) * (total - done);
+              process.stderr.write(`generated ${done}/${total}, ETA ${formatSeconds(eta)}\n`);
+            },
+          });
+          process.stdout.write(`${paths.length} models → ${options.out}\n`);
+        } finally {
+          pipeline.dispose();
+        }
+      },
+    );
+
+  withConfigFlags(
+    rpg
+      .command('experiment')
+      .description(
+        'Fit (or reuse) RPG on a zoo, generate models, evaluate them against the zoo on the MNIST test split, ' +
+          'and write <report>.json, <report>.md and plots in <report>/.',
+      )
+      .requiredOption('--zoo <dir>', 'zoo folder')
+      .requiredOption(
+        '--work <dir>',
+        'working folder: pipeline/, training/ (resumable), generated/',
+      )
+      .requiredOption(
+        '--report <path>',
+        'report path without extension, e.g. reports/rpg-mnist-resnet',
+      )
+      .option('--count <n>', 'models to generate', '20')
+      .option('--sampling-steps <n>', 'DDIM steps per model', '50'),
+  ).action(
+    async (
+      options: ConfigFlags & {
+        zoo: string;
+        work: string;
+        report: string;
+        count: string;
+        samplingSteps: string;
+      },
+    ) => {
+      const config = await configFrom(options);
+      const backend = await initBackend({ prefer: options.backend as 'wasm' });
+      const progress = createProgressWriter();
+      const report = await runRpgExperiment({
+        zooDir: options.zoo,
+        workDir: options.work,
+        report: options.report,
+        config,
+        count: integer(options.count, '--count', 1),
+        samplingSteps: integer(options.samplingSteps, '--sampling-steps', 1),
+        backend: `${backend.name} (${backend.device})`,
+        command: `pgen ${process.argv.slice(2).join(' ')}`,
+        onLog: (line) => progress.log(line),
+        onFitProgress: (p) => progress.update(fitLine(p)),
+      });
+      progress.done();
+      process.stdout.write(experimentSummary(report));
+    },
+  );
+}
+
+/** One line for the end of an experiment: zoo vs generated and the targets. */
+export function experimentSummary(report: Awaited<ReturnType<typeof runRpgExperiment>>): string {
+  const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+  const t = report.targets;
+  return (
+    `zoo best/mean/min ${pct(report.zoo.best)}/${pct(report.zoo.mean)}/${pct(report.zoo.min)}; ` +
+    `generated ${pct(report.generated.best)}/${pct(report.generated.mean)}/${pct(report.generated.min)}; ` +
+    `targets: best ${t.best.met ? 'met' : 'NOT met'}, mean ${t.mean.met ? 'met' : 'NOT met'}, ` +
+    `min ${t.min.met ? 'met' : 'NOT met'}\n`
+  );
+}
+
+function fitLine(p: RpgFitProgress): string {
+  const width = 24;
+  const filled = Math.round((p.step / p.steps) * width);
+  const resumed = p.resumedFrom > 0 ? ` (resumed at ${p.resumedFrom})` : '';
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] fit step ${p.step}/${p.steps}${resumed} loss ${p.loss.toFixed(4)} ETA ${formatSeconds(p.etaSeconds)}`;
+}
+
+function withConfigFlags(command: Command): Command {
+  return command
+    .option('--config <file.json>', 'training config (RpgConfig fields); flags below override it')
+    .option('--steps <n>', 'optimiser steps')
+    .option('--prior <kind>', `prior: ${RPG_PRIOR_KINDS.join(', ')}`)
+    .option('--denoiser <kind>', `token denoiser: ${RPG_DENOISER_KINDS.join(', ')}`)
+    .option('--token-size <n>', 'values per token')
+    .option('--d-model <n>', 'prototype width')
+    .option('--tokens-per-step <n>', 'token positions trained per step')
+    .option('--lr <x>', 'peak learning rate')
+    .option('--seed <n>', 'seed of weights, step choices and noise')
+    .option('--backend <name>', 'tfjs backend: auto, tensorflow, webgpu, wasm, cpu', 'wasm');
+}
+
+async function configFrom(flags: ConfigFlags): Promise<RpgConfig> {
+  let base: Partial<RpgConfig> = {};
+  if (flags.config) {
+    let text: string;
+    try {
+      text = await readFile(flags.config, 'utf8');
+    } catch (error) {
+      throw new CliUsageError(`${flags.config}: cannot read (${(error as Error).message})`);
+    }
+    try {
+      base = JSON.parse(text) as Partial<RpgConfig>;
+    } catch (error) {
+      throw new CliUsageError(`${flags.config}: not JSON (${(error as Error).message})`);
+    }
+    if (typeof base !== 'object' || base === null || Array.isArray(base)) {
+      throw new CliUsageError(`${flags.config}: expected a JSON object of RpgConfig fields`);
+    }
+  }
+  const overrides: Partial<RpgConfig> = {
+    steps: optional(flags.steps, '--steps', 1),
+    prior: flags.prior as RpgConfig['prior'] | undefined,
+    denoiser: flags.denoiser as RpgConfig['denoiser'] | undefined,
+    tokenSize: optional(flags.tokenSize, '--token-size', 1),
+    dModel: optional(flags.dModel, '--d-model', 1),
+    tokensPerStep: optional(flags.tokensPerStep, '--tokens-per-step', 1),
+    lr: flags.lr === undefined ? undefined : Number(flags.lr),
+    seed: optional(flags.seed, '--seed', 0),
+  };
+  const merged = { ...base };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
+  }
+  // Steps changed by a flag move the default warm-up with them, unless the file set one.
+  if (overrides.steps !== undefined && base.warmupSteps === undefined) delete merged.warmupSteps;
+  return resolveRpgConfig(merged);
+}
+
+function optional(text: string | undefined, flag: string, min: number): number | undefined {
+  return text === undefined ? undefined : integer(text, flag, min);
+}
+
+function integer(text: string, flag: string, min: number): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min) {
+    throw new CliUsageError(`${flag} must be an integer ≥ ${min}, got "${text}"`);
+  }
+  return value;
+}
