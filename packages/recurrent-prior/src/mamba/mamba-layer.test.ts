@@ -120,7 +120,7 @@ describe('Mamba', () => {
   it('gives the same output for every scan chunk size', async () => {
     const x = tf.tensor(new Rng(3).normalArray(2 * 9 * 8), [2, 9, 8]);
     const outputs: number[][] = [];
-    for (const chunkSize of [1, 4, 9]) {
+    for (const chunkSize of [2, 4, 9]) {
       const mamba = new Mamba(8, { dState: 4, chunkSize, rng: new Rng(4) });
       const y = mamba.forward(x);
       expect(y.shape).toEqual([2, 9, 8]);

@@ -21,9 +21,9 @@ export interface SelectiveScanInputs {
 
 export interface SelectiveScanOptions {
   /**
-   * Positions per chunk (default 16). Memory of the chunked scan grows as
-   * batch·dInner·dState·(length·chunkSize + (length/chunkSize)²), so smaller chunks save memory
-   * on short sequences and larger ones on long sequences.
+   * Positions per chunk, at least 2 (default 16). The scan forms batch·dInner·dState·length·
+   * chunkSize values at its first level, so smaller chunks save memory on long sequences at the
+   * cost of more levels (log_chunkSize(length)).
    */
   chunkSize?: number;
 }
@@ -78,40 +78,26 @@ function maskedDecaySum(logDecayCumsum: tf.Tensor, x: tf.Tensor): tf.Tensor {
 }
 
 /**
- * Mamba's selective scan, y_t = C_t·h_t + D⊙u_t with h_t = exp(Δ_t·A)⊙h_{t−1} + Δ_t·B_t·u_t
- * (h_{−1} = 0), in chunked parallel form, differentiable through tfjs ops:
+ * States of the linear recurrence h_t = exp(a_t)⊙h_{t−1} + x_t (h_{−1} = 0) for every t,
+ * `logDecay` a and `x`: [groups, T, features] → [groups, T, features], in chunks:
  *
- * 1. The sequence is cut into chunks (the last one zero-padded, which cannot reach earlier
- *    positions). Within every chunk at once, cumulative log-decays come from `tf.cumsum` and
- *    each position's state from zero is a masked, decay-weighted sum over the chunk's earlier
- *    positions.
- * 2. The chunks' end states are combined the same way across chunks (their log-decays are the
- *    chunk totals), giving the state entering each chunk.
- * 3. A position's state is its in-chunk state plus the entering state decayed to it; y is one
- *    batched matmul of states with C.
+ * 1. The sequence is cut into chunks of `chunk` positions (the last zero-padded, which cannot
+ *    reach earlier positions). Within every chunk at once, cumulative log-decays come from
+ *    `tf.cumsum` and each position's state from zero is a masked, decay-weighted sum over the
+ *    chunk's earlier positions (`maskedDecaySum`).
+ * 2. The chunks' end states form a recurrence of the same kind over chunks (log-decay: the
+ *    chunk totals), solved by this same function, so no level ever forms more than
+ *    T·chunk·features values: memory is linear in T (a single level across all chunks would
+ *    be quadratic in T / chunk, which 86M-parameter targets, ~85K tokens, cannot afford).
+ * 3. A position's state is its in-chunk state plus the state entering its chunk, decayed.
  *
- * Precision: decays come from float32 differences of cumulative log-decays, so their relative
- * error grows with the magnitude of the running sum (about 6e−8 times it): bounded by the chunk
- * within a chunk, by the whole sequence across chunks (a sequence whose total log-decay reaches
- * −10⁴ has decays good to about 1e−3 relative; decays that small in total are e^−10⁴ anyway
- * except across chunks of nearly no decay).
- *
- * No step loops over positions or chunks, so the op count is constant in the length. Returns
- * [batch, length, dInner] (without Mamba's silu(z) gate, which the layer applies).
+ * Precision: decays come from float32 differences of cumulative log-decays within one chunk
+ * at one level, so their relative error is about 6e−8 times a chunk's total log-decay.
  */
-export function selectiveScan(
-  inputs: SelectiveScanInputs,
-  options: SelectiveScanOptions = {},
-): tf.Tensor {
-  const [batch, length, dInner, dState] = assertShapes(inputs);
-  const chunkSize = options.chunkSize ?? 16;
-  if (!Number.isInteger(chunkSize) || chunkSize < 1) {
-    throw new Error(`selectiveScan: chunkSize must be a positive integer, got ${chunkSize}`);
-  }
-  const chunk = Math.min(chunkSize, length);
-  const { u, delta, A, B, C, D } = inputs;
+function linearRecurrence(logDecay: tf.Tensor, x: tf.Tensor, chunk: number): tf.Tensor {
   return tf.tidy(() => {
-    const features = dInner * dState;
+    const [groups, length, features] = logDecay.shape as [number, number, number];
+    if (length <= chunk) return maskedDecaySum(tf.cumsum(logDecay, 1), x);
     const numChunks = Math.ceil(length / chunk);
     const padded = numChunks * chunk;
     const toChunks = (t: tf.Tensor) => {
@@ -123,8 +109,44 @@ export function selectiveScan(
               [0, 0],
             ])
           : t;
-      return tf.reshape(p, [batch * numChunks, chunk, features]);
+      return tf.reshape(p, [groups * numChunks, chunk, features]);
     };
+    const cum = tf.cumsum(toChunks(logDecay), 1);
+    const local = maskedDecaySum(cum, toChunks(x));
+    const last = (t: tf.Tensor) =>
+      tf.reshape(tf.slice(t, [0, chunk - 1, 0], [-1, 1, -1]), [groups, numChunks, features]);
+    const chunkOut = linearRecurrence(last(cum), last(local), chunk);
+    const entering = tf.reshape(
+      tf.concat(
+        [tf.zeros([groups, 1, features]), tf.slice(chunkOut, [0, 0, 0], [-1, numChunks - 1, -1])],
+        1,
+      ),
+      [groups * numChunks, 1, features],
+    );
+    const states = tf.add(local, tf.mul(tf.exp(cum), entering));
+    return tf.slice(tf.reshape(states, [groups, padded, features]), [0, 0, 0], [-1, length, -1]);
+  });
+}
+
+/**
+ * Mamba's selective scan, y_t = C_t·h_t + D⊙u_t with h_t = exp(Δ_t·A)⊙h_{t−1} + Δ_t·B_t·u_t
+ * (h_{−1} = 0), in chunked parallel form (see `linearRecurrence`), differentiable through
+ * tfjs ops. No step loops over positions, so the op count grows only with log(length), and
+ * memory is linear in the length. Returns [batch, length, dInner] (without Mamba's silu(z)
+ * gate, which the layer applies).
+ */
+export function selectiveScan(
+  inputs: SelectiveScanInputs,
+  options: SelectiveScanOptions = {},
+): tf.Tensor {
+  const [batch, length, dInner, dState] = assertShapes(inputs);
+  const chunkSize = options.chunkSize ?? 16;
+  if (!Number.isInteger(chunkSize) || chunkSize < 2) {
+    throw new Error(`selectiveScan: chunkSize must be an integer ≥ 2, got ${chunkSize}`);
+  }
+  const { u, delta, A, B, C, D } = inputs;
+  return tf.tidy(() => {
+    const features = dInner * dState;
     // Per position, channel and state: log-decay Δ·A (≤ 0) and input Δ·u·B.
     const logDecay = tf.reshape(tf.mul(tf.expandDims(delta, 3), A), [batch, length, features]);
     const drive = tf.reshape(tf.mul(tf.expandDims(tf.mul(delta, u), 3), tf.expandDims(B, 2)), [
@@ -132,25 +154,8 @@ export function selectiveScan(
       length,
       features,
     ]);
-    const cum = tf.cumsum(toChunks(logDecay), 1);
-    const local = maskedDecaySum(cum, toChunks(drive));
-
-    const last = (t: tf.Tensor) =>
-      tf.reshape(tf.slice(t, [0, chunk - 1, 0], [-1, 1, -1]), [batch, numChunks, features]);
-    const chunkOut = maskedDecaySum(tf.cumsum(last(cum), 1), last(local));
-    const entering = tf.reshape(
-      tf.concat(
-        [tf.zeros([batch, 1, features]), tf.slice(chunkOut, [0, 0, 0], [-1, numChunks - 1, -1])],
-        1,
-      ),
-      [batch * numChunks, 1, features],
-    );
-    const states = tf.add(local, tf.mul(tf.exp(cum), entering));
-
-    const h = tf.reshape(
-      tf.slice(tf.reshape(states, [batch, padded, features]), [0, 0, 0], [-1, length, -1]),
-      [batch * length, dInner, dState],
-    );
+    const states = linearRecurrence(logDecay, drive, chunkSize);
+    const h = tf.reshape(states, [batch * length, dInner, dState]);
     const y = tf.matMul(h, tf.reshape(C, [batch * length, dState, 1]));
     return tf.add(tf.reshape(y, [batch, length, dInner]), tf.mul(u, D));
   });
