@@ -8,6 +8,6 @@ if ! command -v pnpm >/dev/null 2>&1; then
 fi
 pnpm install --frozen-lockfile
 pnpm build
-# The main job. Until the pipelines land it is the backend report: which tfjs backends this
-# machine has, each checked against a float64 reference.
-pnpm exec pgen backends
+# The main job: collect (or reuse) a zoo of 50 MNIST MLPs, fit RPG on it, generate 10 new MLPs,
+# evaluate them against the zoo and write demo/report/rpg-mnist-mlp.md with plots.
+pnpm exec pgen demo

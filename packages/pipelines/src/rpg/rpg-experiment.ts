@@ -85,7 +85,7 @@ export interface RpgExperimentReport {
   tokens: [number, number];
   backend: string;
   /** Wall-clock seconds: zoo collection (from the zoo manifest when known), fit, generate, eval. */
-  seconds: { zoo: number | null; fit: number; generate: number; eval: number };
+  seconds: { zoo: number | null; fit: number | null; generate: number; eval: number };
   /** True when the fit was reused from `workDir/pipeline` rather than run now. */
   fit_reused: boolean;
   command: string | null;
@@ -110,13 +110,15 @@ export async function runRpgExperiment(
   const reportDir = options.report;
 
   let pipeline: RpgPipeline;
-  let fitSeconds = 0;
+  let fitSeconds: number | null = null;
   let reused = false;
   const t0 = Date.now();
   if (await sameConfigPipeline(pipelineDir, config)) {
     log(`reusing the fitted pipeline in ${pipelineDir}`);
     pipeline = await RpgPipeline.load(pipelineDir);
     reused = true;
+    // The fit's own record, when the folder has one (fit_info.json).
+    fitSeconds = pipeline.fitInfo?.seconds ?? null;
   } else {
     log(`fitting RPG on ${options.zooDir} (${config.steps} steps, prior ${config.prior})`);
     pipeline = await RpgPipeline.fit(options.zooDir, config, {
@@ -185,7 +187,7 @@ export async function runRpgExperiment(
     backend: options.backend,
     seconds: {
       zoo: options.zooSeconds ?? zooSeconds(manifest),
-      fit: round(fitSeconds),
+      fit: fitSeconds === null ? null : round(fitSeconds),
       generate: round(generateSeconds),
       eval: round(evalSeconds),
     },
@@ -256,7 +258,7 @@ function experimentPreamble(r: RpgExperimentReport): string {
         Object.keys(c.priorOptions).length ? ` ${JSON.stringify(c.priorOptions)}` : ''
       } (dModel ${c.dModel}, ${c.priorLayers} layers), denoiser \`${c.denoiser}\`, ` +
       `${c.steps} steps × ${c.tokensPerStep} tokens, lr ${c.lr}; ${c.count} models by DDIM-${c.samplingSteps}. ` +
-      `Backend ${r.backend}; fit ${r.seconds.fit} s${r.fit_reused ? ' (reused)' : ''}, generate ${r.seconds.generate} s, eval ${r.seconds.eval} s.`,
+      `Backend ${r.backend}; fit ${r.seconds.fit ?? '?'} s${r.fit_reused ? ' (fitted earlier, reused)' : ''}, generate ${r.seconds.generate} s, eval ${r.seconds.eval} s.`,
     '',
     '| target | required | generated | |',
     '| --- | --- | --- | --- |',

@@ -23,6 +23,19 @@ export interface RpgPipelineParts {
   scheduler: Scheduler | DdpmScheduler;
   /** [tokenCount, dPos] position embeddings (recomputed from the tokenizer on load). */
   positions: Float32Array;
+  /** How the fit went, when this process fitted it or the folder recorded it. */
+  fitInfo?: RpgFitInfo;
+}
+
+/** `fit_info.json`: what a fit cost and where it ended (informative; absent in older folders). */
+export interface RpgFitInfo {
+  /** Wall-clock seconds of the fit (this run's, when resumed). */
+  seconds: number;
+  /** Steps trained and the loss of the last one. */
+  steps: number;
+  finalLoss: number;
+  /** tfjs backend the fit ran on. */
+  backend: string;
 }
 
 /** File names inside a saved pipeline folder. */
@@ -34,6 +47,8 @@ export const RPG_FILES = {
   denoiser: 'denoiser',
   scheduler: 'scheduler',
 } as const;
+
+const FIT_INFO = 'fit_info.json';
 
 const FORMAT = 'pgen-rpg';
 
@@ -60,6 +75,12 @@ export async function saveRpgPipelineParts(dir: string, parts: RpgPipelineParts)
   });
   await saveDenoiser(join(dir, RPG_FILES.denoiser), parts.denoiser);
   await parts.scheduler.save(join(dir, RPG_FILES.scheduler));
+  if (parts.fitInfo) {
+    const info = parts.fitInfo;
+    await writeCheckpointAtomic(join(dir, FIT_INFO), async (handle) => {
+      await handle.writeFile(`${JSON.stringify(info, null, 2)}\n`);
+    });
+  }
   const file: RpgConfigFile = {
     format: FORMAT,
     version: 1,
@@ -113,5 +134,11 @@ export async function loadRpgPipelineParts(dir: string): Promise<RpgPipelinePart
   denoiser.eval();
   const scheduler = await loadScheduler(join(dir, RPG_FILES.scheduler));
   const positions = tokenizer.positionEmbedding(config.dPos, '2d').data;
-  return { config, tokenizer, network, denoiser, scheduler, positions };
+  let fitInfo: RpgFitInfo | undefined;
+  try {
+    fitInfo = JSON.parse(await readFile(join(dir, FIT_INFO), 'utf8')) as RpgFitInfo;
+  } catch {
+    fitInfo = undefined;
+  }
+  return { config, tokenizer, network, denoiser, scheduler, positions, fitInfo };
 }

@@ -1,7 +1,9 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { initBackend } from '@pgen/backends';
+import { writeCheckpointAtomic } from '@pgen/checkpoint-io';
 import type { Command } from 'commander';
+import { formatComparison, readExperimentReports } from '../../rpg/rpg-comparison';
 import {
   RPG_DENOISER_KINDS,
   RPG_PRIOR_KINDS,
@@ -158,6 +160,54 @@ export function registerRpgCommand(program: Command): void {
       process.stdout.write(experimentSummary(report));
     },
   );
+
+  registerCompare(rpg);
+}
+
+function registerCompare(rpg: Command): void {
+  rpg
+    .command('compare')
+    .description(
+      'Gather experiment reports (<report>.json from `pgen rpg experiment`) on one zoo into a Markdown ' +
+        'table and a JSON list: an ablation.',
+    )
+    .requiredOption('--reports <files...>', 'experiment report JSON files')
+    .requiredOption('--out <path>', 'output path without extension (.md and .json are written)')
+    .option('--title <text>', 'document title', 'RPG ablation')
+    .action(async (options: { reports: string[]; out: string; title: string }) => {
+      const rows = await readExperimentReports(options.reports);
+      const zoos = new Set(rows.map((r) => r.report.zoo_dir));
+      if (zoos.size > 1) {
+        throw new CliUsageError(`--reports come from different zoos (${[...zoos].join(', ')})`);
+      }
+      await writeTextAtomic(`${options.out}.md`, formatComparison(rows, options.title));
+      await writeTextAtomic(
+        `${options.out}.json`,
+        `${JSON.stringify(
+          rows.map(({ name, path, report }) => ({
+            variant: name,
+            report: path,
+            zoo: report.zoo,
+            generated: report.generated,
+            similarity: report.similarity,
+            targets: report.targets,
+            config: report.config,
+            seconds: report.seconds,
+            backend: report.backend,
+          })),
+          null,
+          2,
+        )}\n`,
+      );
+      process.stdout.write(`${rows.length} reports → ${options.out}.md, ${options.out}.json\n`);
+    });
+}
+
+async function writeTextAtomic(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeCheckpointAtomic(path, async (handle) => {
+    await handle.writeFile(text);
+  });
 }
 
 /** One line for the end of an experiment: zoo vs generated and the targets. */
