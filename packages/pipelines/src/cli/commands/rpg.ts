@@ -26,6 +26,7 @@ interface ConfigFlags {
   tokensPerStep?: string;
   lr?: string;
   seed?: string;
+  teacherForcing?: boolean;
   backend: string;
 }
 
@@ -239,6 +240,10 @@ function withConfigFlags(command: Command): Command {
     .option('--d-model <n>', 'prototype width')
     .option('--tokens-per-step <n>', 'token positions trained per step')
     .option('--lr <x>', 'peak learning rate')
+    .option(
+      '--teacher-forcing',
+      'feed each position the previous clean token (generation goes token by token)',
+    )
     .option('--seed <n>', 'seed of weights, step choices and noise')
     .option('--backend <name>', 'tfjs backend: auto, tensorflow, webgpu, wasm, cpu', 'wasm');
 }
@@ -270,6 +275,7 @@ async function configFrom(flags: ConfigFlags): Promise<RpgConfig> {
     tokensPerStep: optional(flags.tokensPerStep, '--tokens-per-step', 1),
     lr: flags.lr === undefined ? undefined : Number(flags.lr),
     seed: optional(flags.seed, '--seed', 0),
+    teacherForcing: flags.teacherForcing,
   };
   const merged = { ...base };
   for (const [key, value] of Object.entries(overrides)) {
