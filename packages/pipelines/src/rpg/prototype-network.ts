@@ -1,5 +1,10 @@
 import { Module, type Rng } from '@pgen/nn';
 import { type PriorConfig, PriorInput, priorFromConfig } from '@pgen/recurrent-prior';
+import {
+  BinaryCodeEncoder,
+  type TaskEncoderConfig,
+  taskEncoderFromConfig,
+} from '@pgen/task-encoder';
 import * as tf from '@tensorflow/tfjs-core';
 import { PositionMlp } from './position-mlp';
 import type { RpgPriorKind } from './rpg-config';
@@ -19,6 +24,8 @@ export interface PrototypeNetworkConfig {
    * the RPG paper describes and its reference code omits); absent otherwise.
    */
   teacherForcingTokenSize?: number;
+  /** The task-condition encoder's config and where the condition goes; absent if unconditioned. */
+  condition?: { encoder: TaskEncoderConfig; lastK?: number };
 }
 
 /**
@@ -28,6 +35,7 @@ export interface PrototypeNetworkConfig {
  */
 export class PrototypeNetwork extends Module {
   readonly input: PriorInput;
+  readonly conditionEncoder: BinaryCodeEncoder | undefined;
   readonly prior: Module & { forward(x: tf.Tensor): tf.Tensor };
   readonly config: PrototypeNetworkConfig;
 
@@ -37,10 +45,25 @@ export class PrototypeNetwork extends Module {
     this.input = this.addModule(
       'input',
       new PriorInput(
-        { dIn: dModel, dPos, numCheckpoints, tokenSize: config.teacherForcingTokenSize },
+        {
+          dIn: dModel,
+          dPos,
+          // Under a task condition the condition tells checkpoints apart, and a permutation state
+          // (which belongs to one seen task) would fight it, above all for an unseen task.
+          numCheckpoints: config.condition ? undefined : numCheckpoints,
+          tokenSize: config.teacherForcingTokenSize,
+          dCond: config.condition ? dModel : undefined,
+          condLastK: config.condition?.lastK,
+        },
         init,
       ),
     );
+    this.conditionEncoder = config.condition
+      ? this.addModule(
+          'condition_encoder',
+          taskEncoderFromConfig(config.condition.encoder) as BinaryCodeEncoder,
+        )
+      : undefined;
     if (config.kind === 'none') {
       this.prior = this.addModule('prior', new PositionMlp({ dIn: dModel, dModel }, init));
       this.config = { ...config };
@@ -78,6 +101,21 @@ export class PrototypeNetwork extends Module {
     }
   }
 
+  /** False for a task-conditioned network, which has no per-checkpoint permutation states. */
+  get hasPermutationStates(): boolean {
+    return this.config.condition === undefined;
+  }
+
+  /**
+   * The zoo checkpoint whose permutation state a generated model uses, drawn uniformly; a
+   * placeholder index for a network without permutation states. int32 [1].
+   */
+  randomCheckpoint(rng: Rng): tf.Tensor {
+    return this.hasPermutationStates
+      ? this.input.randomCheckpoints(1, rng)
+      : tf.tensor1d([0], 'int32');
+  }
+
   /** True when prototypes depend on the previous clean token (see `teacherForcingTokenSize`). */
   get teacherForced(): boolean {
     return this.config.teacherForcingTokenSize !== undefined;
@@ -88,7 +126,38 @@ export class PrototypeNetwork extends Module {
    * zoo-checkpoint index of each row and, when teacher-forced, the clean tokens
    * [batch, positions, tokenSize] (prototype p reads token p − 1 only).
    */
-  forward(positions: tf.Tensor, checkpoint: tf.Tensor, tokens?: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => this.prior.forward(this.input.forward({ positions, checkpoint, tokens })));
+  forward(
+    positions: tf.Tensor,
+    checkpoint: tf.Tensor,
+    tokens?: tf.Tensor,
+    codes?: readonly string[],
+  ): tf.Tensor {
+    return tf.tidy(() => {
+      const condition = this.conditionEncoder
+        ? this.conditionEncoder.encode(codes ?? [])
+        : undefined;
+      const states = this.hasPermutationStates;
+      return this.prior.forward(
+        this.input.forward({
+          positions,
+          checkpoint: states ? checkpoint : undefined,
+          tokens,
+          condition,
+          batch: checkpoint.shape[0],
+        }),
+      );
+    });
+  }
+
+  /** Builds the condition part of a config: a BinaryCodeEncoder to dModel. */
+  static taskCodeCondition(
+    dModel: number,
+    lastK: number,
+    seed: number,
+  ): NonNullable<PrototypeNetworkConfig['condition']> {
+    const encoder = new BinaryCodeEncoder({ outputDim: dModel, seed });
+    const config = encoder.config;
+    encoder.dispose();
+    return { encoder: config, lastK: lastK > 0 ? lastK : undefined };
   }
 }

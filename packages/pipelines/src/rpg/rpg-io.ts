@@ -49,6 +49,8 @@ export const RPG_FILES = {
 } as const;
 
 const FIT_INFO = 'fit_info.json';
+/** Present only for a task-conditioned pipeline. */
+const CONDITION_ENCODER = 'condition_encoder.safetensors';
 
 const FORMAT = 'pgen-rpg';
 
@@ -73,6 +75,13 @@ export async function saveRpgPipelineParts(dir: string, parts: RpgPipelineParts)
   await writeSafetensors(join(dir, RPG_FILES.prior), await parts.network.prior.stateDict(), {
     metadata: { format: `${FORMAT}-prior` },
   });
+  if (parts.network.conditionEncoder) {
+    await writeSafetensors(
+      join(dir, CONDITION_ENCODER),
+      await parts.network.conditionEncoder.stateDict(),
+      { metadata: { format: `${FORMAT}-condition-encoder` } },
+    );
+  }
   await saveDenoiser(join(dir, RPG_FILES.denoiser), parts.denoiser);
   await parts.scheduler.save(join(dir, RPG_FILES.scheduler));
   if (parts.fitInfo) {
@@ -123,6 +132,11 @@ export async function loadRpgPipelineParts(dir: string): Promise<RpgPipelinePart
   try {
     network.input.loadStateDict((await readSafetensors(join(dir, RPG_FILES.priorInput))).tensors);
     network.prior.loadStateDict((await readSafetensors(join(dir, RPG_FILES.prior))).tensors);
+    if (network.conditionEncoder) {
+      network.conditionEncoder.loadStateDict(
+        (await readSafetensors(join(dir, CONDITION_ENCODER))).tensors,
+      );
+    }
   } catch (error) {
     network.dispose();
     throw new RpgError(

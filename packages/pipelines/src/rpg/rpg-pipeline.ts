@@ -35,6 +35,11 @@ export interface RpgFitCallbacks {
    * Without it a fit starts from scratch and keeps no checkpoints.
    */
   checkpointing?: RpgCheckpointing;
+  /**
+   * Each checkpoint's 10-bit task code, for `condition: 'task-code'` when the zoo is given as
+   * state dicts (a zoo folder's zoo.json supplies them).
+   */
+  taskCodes?: readonly string[];
 }
 
 /** Options of {@link RpgPipeline.generate} and {@link RpgPipeline.generateStateDicts}. */
@@ -51,6 +56,8 @@ export interface RpgGenerateOptions {
   chunkSize?: number;
   /** Called after each model is done with (models done, count). */
   onModel?: (done: number, count: number) => void;
+  /** The task to generate for, a 10-bit class code; required by a task-conditioned pipeline. */
+  taskCode?: string;
 }
 
 /** Models per base seed: model i of seed s uses s · SEED_STRIDE + i, so runs never collide. */
@@ -93,8 +100,18 @@ export class RpgPipeline {
     callbacks: RpgFitCallbacks = {},
   ): Promise<RpgPipeline> {
     const config = resolveRpgConfig(options);
-    const checkpoints = typeof zoo === 'string' ? (await loadZooDir(zoo)).checkpoints : zoo;
+    const loaded = typeof zoo === 'string' ? await loadZooDir(zoo) : undefined;
+    const checkpoints = loaded ? loaded.checkpoints : (zoo as readonly StateDict[]);
     checkSameLayout(checkpoints);
+    const taskCodes = callbacks.taskCodes ?? loaded?.taskCodes;
+    if (config.condition === 'task-code') {
+      if (!taskCodes || taskCodes.length !== checkpoints.length) {
+        throw new RpgError(
+          `condition task-code needs one task code per checkpoint (zoo.json taskCode, from a \`tasks\` zoo); got ${taskCodes?.length ?? 0} for ${checkpoints.length} checkpoints`,
+        );
+      }
+      for (const code of taskCodes) checkTaskCode(code);
+    }
     const tokenizer = TensorTokenizer.fit(checkpoints, {
       granularity: 'layer',
       tokenSize: config.tokenSize,
@@ -111,6 +128,10 @@ export class RpgPipeline {
           priorOptions: config.priorOptions,
         }),
         teacherForcingTokenSize: config.teacherForcing ? tokenizer.tokenSize : undefined,
+        condition:
+          config.condition === 'task-code'
+            ? PrototypeNetwork.taskCodeCondition(config.dModel, config.conditionLastK, config.seed)
+            : undefined,
       },
       { rng },
     );
@@ -132,7 +153,14 @@ export class RpgPipeline {
     const started = Date.now();
     try {
       const finalLoss = await trainRpg(
-        { network, denoiser, scheduler, positions, encoded },
+        {
+          network,
+          denoiser,
+          scheduler,
+          positions,
+          encoded,
+          taskCodes: config.condition === 'task-code' ? taskCodes : undefined,
+        },
         config,
         callbacks.onProgress,
         callbacks.checkpointing,
@@ -162,6 +190,7 @@ export class RpgPipeline {
 
   /** Generates `count` models as in-memory state dicts (for small models). */
   async generateStateDicts(options: RpgGenerateOptions): Promise<StateDict[]> {
+    this.checkCondition(options);
     const out: StateDict[] = [];
     for (const seed of modelSeeds(options)) {
       const model: StateDict = new Map();
@@ -179,6 +208,7 @@ export class RpgPipeline {
    * tensor as it is decoded, so memory stays flat in the model size. Returns the file paths.
    */
   async generate(outDir: string, options: RpgGenerateOptions): Promise<string[]> {
+    this.checkCondition(options);
     await mkdir(outDir, { recursive: true });
     const declarations = modelDeclarations(this.parts.tokenizer);
     const paths: string[] = [];
@@ -191,12 +221,24 @@ export class RpgPipeline {
         {
           format: 'pgen-rpg-generated',
           seed: String(seed),
+          ...(options.taskCode ? { task_code: options.taskCode } : {}),
         },
       );
       paths.push(path);
       options.onModel?.(paths.length, options.count);
     }
     return paths;
+  }
+
+  private checkCondition(options: RpgGenerateOptions): void {
+    const conditioned = this.parts.network.conditionEncoder !== undefined;
+    if (conditioned && options.taskCode === undefined) {
+      throw new RpgError('this pipeline is task-conditioned: give the task code to generate for');
+    }
+    if (!conditioned && options.taskCode !== undefined) {
+      throw new RpgError('this pipeline was fitted without task conditions: it takes no task code');
+    }
+    if (options.taskCode !== undefined) checkTaskCode(options.taskCode);
   }
 
   /** Frees the tfjs weights. */
@@ -222,6 +264,12 @@ function createDenoiser(config: RpgConfig, tokenSize: number): DenoiserModule {
     kernelSize: config.unetKernelSize,
     seed: config.seed,
   });
+}
+
+function checkTaskCode(code: string): void {
+  if (!/^[01]{10}$/.test(code)) {
+    throw new RpgError(`a task code is 10 characters of 0 and 1 (bit i: class i), got "${code}"`);
+  }
 }
 
 function modelSeeds(options: RpgGenerateOptions): number[] {

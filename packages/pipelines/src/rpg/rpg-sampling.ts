@@ -21,6 +21,8 @@ export interface RpgSampleOptions {
   sampler?: SamplerKind;
   /** Tokens denoised at once (default 256); tfjs memory follows this, not the model size. */
   chunkSize?: number;
+  /** Task code, for a task-conditioned network. */
+  taskCode?: string;
 }
 
 /** What generating one model needs from a fitted pipeline. */
@@ -51,9 +53,10 @@ export async function* sampleRpgModel(
   const [tokenCount, tokenSize] = tokenizer.shape;
   const dPos = parts.positions.length / tokenCount;
   const prototypes = tf.tidy(() => {
-    const checkpoint = network.input.randomCheckpoints(1, new Rng(options.seed));
+    const checkpoint = network.randomCheckpoint(new Rng(options.seed));
     const positions = tf.tensor2d(parts.positions, [tokenCount, dPos]);
-    return tf.squeeze(network.forward(positions, checkpoint), [0]);
+    const codes = options.taskCode ? [options.taskCode] : undefined;
+    return tf.squeeze(network.forward(positions, checkpoint, undefined, codes), [0]);
   });
   const decoder = tokenizer.createDecoder();
   try {
@@ -98,14 +101,15 @@ async function* sampleTeacherForced(
   const mask = tokenizer.mask();
   const sequence = new Float32Array(tokenCount * tokenSize);
   const positions = tf.tensor2d(parts.positions, [tokenCount, dPos]);
-  const checkpoint = network.input.randomCheckpoints(1, new Rng(options.seed));
+  const checkpoint = network.randomCheckpoint(new Rng(options.seed));
   const decoder = tokenizer.createDecoder();
   try {
     for (let p = 0; p < tokenCount; p++) {
       const prototype = tf.tidy(() => {
         const tokens = tf.tensor3d(sequence, [1, tokenCount, tokenSize]);
+        const codes = options.taskCode ? [options.taskCode] : undefined;
         return tf.slice(
-          tf.squeeze(network.forward(positions, checkpoint, tokens), [0]),
+          tf.squeeze(network.forward(positions, checkpoint, tokens, codes), [0]),
           [p, 0],
           [1, -1],
         );

@@ -39,6 +39,8 @@ export interface RpgTrainingParts {
   positions: Float32Array;
   /** Every zoo checkpoint, encoded (same layout). */
   encoded: readonly EncodedTokens[];
+  /** Each checkpoint's task code, for a task-conditioned network. */
+  taskCodes?: readonly string[];
 }
 
 /**
@@ -124,7 +126,8 @@ export async function trainRpg(
       const { loss, gradNorm } = optimizer.minimize(
         () =>
           tf.tidy(() => {
-            const prototypes = network.forward(positions, checkpoint, clean);
+            const codes = parts.taskCodes ? [parts.taskCodes[c]!] : undefined;
+            const prototypes = network.forward(positions, checkpoint, clean, codes);
             const condition = tf.gather(tf.squeeze(prototypes, [0]), index);
             return diffusionTrainingLoss({
               scheduler,

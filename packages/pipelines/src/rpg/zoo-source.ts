@@ -8,6 +8,8 @@ import { RpgError } from './rpg-error';
 export interface LoadedZoo {
   checkpoints: StateDict[];
   names: string[];
+  /** Each checkpoint's 10-bit task code, when zoo.json records them (a `tasks` zoo). */
+  taskCodes?: string[];
 }
 
 /**
@@ -29,8 +31,11 @@ export async function loadZooDir(dir: string): Promise<LoadedZoo> {
   }
   const checkpoints: StateDict[] = [];
   const names: string[] = [];
+  let taskCodes: string[] | undefined;
   if (hasManifest) {
     const zoo = await readZoo(dir);
+    const codes = zoo.manifest.checkpoints.map((c) => c.taskCode);
+    if (codes.every((c) => c !== undefined)) taskCodes = codes as string[];
     for (let i = 0; i < zoo.manifest.checkpoints.length; i++) {
       checkpoints.push(await zoo.loadCheckpoint(i));
       names.push(join(dir, zoo.manifest.checkpoints[i]!.file));
@@ -46,7 +51,7 @@ export async function loadZooDir(dir: string): Promise<LoadedZoo> {
     throw new RpgError(`${dir}: no checkpoints (expected zoo.json or .safetensors files)`);
   }
   checkSameLayout(checkpoints, names);
-  return { checkpoints, names };
+  return { checkpoints, names, taskCodes };
 }
 
 /** Refuses a zoo whose checkpoints differ in tensor names, shapes or dtypes, naming the first. */

@@ -78,9 +78,14 @@ export function registerRpgCommand(program: Command): void {
     .option('--seed <n>', 'base seed (model i gets its own seed from it)', '0')
     .option('--steps <n>', 'denoising steps', '50')
     .option('--sampler <name>', 'ddim (deterministic given the seed) or ddpm', 'ddim')
+    .option(
+      '--task-code <code>',
+      'task to generate for, a 10-bit class code (bit i: class i); task-conditioned pipelines only',
+    )
     .option('--backend <name>', 'tfjs backend: auto, tensorflow, webgpu, wasm, cpu', 'wasm')
     .action(
       async (options: {
+        taskCode?: string;
         pipeline: string;
         out: string;
         count: string;
@@ -102,6 +107,7 @@ export function registerRpgCommand(program: Command): void {
             seed: integer(options.seed, '--seed', 0),
             steps: integer(options.steps, '--steps', 1),
             sampler: options.sampler,
+            taskCode: options.taskCode,
             onModel: (done, total) => {
               const eta = ((Date.now() - started) / 1000 / done) * (total - done);
               process.stderr.write(`generated ${done}/${total}, ETA ${formatSeconds(eta)}\n`);
