@@ -138,6 +138,7 @@ export class RpgPipeline {
     const denoiser = createDenoiser(config, tokenizer.tokenSize);
     const scheduler = new DdpmScheduler({
       numTrainTimesteps: config.numTrainTimesteps,
+      predictionType: config.predictionType,
       clipSample: config.clipSampleRange > 0,
       clipSampleRange: config.clipSampleRange > 0 ? config.clipSampleRange : 1,
     });

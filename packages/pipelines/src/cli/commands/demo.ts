@@ -11,7 +11,8 @@ import { experimentSummary } from './rpg';
  * The demo's RPG config: sized so that collection, fit, generation and evaluation of the MLP
  * zoo finish within 15 minutes on a 2-core CPU with the wasm backend. Mamba's state is kept
  * small (dState 4, expand 1) because its chunked scan dominates a CPU step; the MLP denoiser
- * is wider than a token so it can pass x_t through while it denoises.
+ * is wider than a token so it can pass x_t through while it denoises, and predicts the clean
+ * token (x0), which learns a zoo ~10× faster than ε here (see RpgConfig.predictionType).
  */
 export const DEMO_RPG_CONFIG: Partial<RpgConfig> = {
   tokenSize: 1024,
@@ -21,8 +22,9 @@ export const DEMO_RPG_CONFIG: Partial<RpgConfig> = {
   denoiser: 'mlp',
   mlpHidden: 1024,
   tokensPerStep: 128,
-  steps: 1200,
+  steps: 800,
   lr: 1e-3,
+  predictionType: 'sample',
 };
 
 /** `pgen demo`: the README's main job, MNIST zoo → RPG → generated MLPs → report. */
