@@ -22,6 +22,7 @@ for variant in mamba lstm none mamba-tf; do
     mamba) flags=(--prior mamba --count 10); work=demo/rpg ;;
     # Teacher-forced generation goes token by token (201 tokens × 50 steps a model): fewer models.
     mamba-tf) flags=(--prior mamba --teacher-forcing --count 5) ;;
+    lstm) flags=(--prior lstm --count 5) ;;
     *) flags=(--prior "$variant" --count 10) ;;
   esac
   pgen rpg experiment --zoo demo/zoo --work "$work" --report "reports/rpg-ablation/mlp-$variant" \
