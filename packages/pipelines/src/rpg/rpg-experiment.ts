@@ -1,5 +1,5 @@
-import { access, mkdir, readFile, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { access, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { BackendName } from '@pgen/backends';
 import {
   type AccuracySummary,
@@ -8,12 +8,12 @@ import {
   formatReportSummary,
   type ZooReport,
 } from '@pgen/bench';
-import { writeCheckpointAtomic } from '@pgen/checkpoint-io';
 import { readZoo } from '@pgen/zoo';
 import { type RpgConfig, resolveRpgConfig } from './rpg-config';
 import { RPG_FILES } from './rpg-io';
 import { RpgPipeline } from './rpg-pipeline';
 import type { RpgFitProgress } from './rpg-training';
+import { writeTextAtomic } from './write-text-atomic';
 
 /** Options of {@link runRpgExperiment}. */
 export interface RpgExperimentOptions {
@@ -194,7 +194,7 @@ export async function runRpgExperiment(
     fit_reused: reused,
     command: options.command ?? null,
   };
-  await writeText(`${options.report}.json`, `${JSON.stringify(report, finite, 2)}\n`);
+  await writeTextAtomic(`${options.report}.json`, `${JSON.stringify(report, finite, 2)}\n`);
   const markdown = formatReportSummary(
     [{ report: zooReport, outDir: reportDir }],
     `${options.report}.md`,
@@ -203,7 +203,7 @@ export async function runRpgExperiment(
       preamble: experimentPreamble(report),
     },
   );
-  await writeText(`${options.report}.md`, markdown);
+  await writeTextAtomic(`${options.report}.md`, markdown);
   log(`report → ${options.report}.json, ${options.report}.md`);
   return report;
 }
@@ -219,13 +219,6 @@ function round(x: number, digits = 1): number {
 
 function finite(_: string, value: unknown): unknown {
   return typeof value === 'number' && !Number.isFinite(value) ? null : value;
-}
-
-async function writeText(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeCheckpointAtomic(path, async (handle) => {
-    await handle.writeFile(text);
-  });
 }
 
 /** The collection time, when the zoo manifest recorded one. */

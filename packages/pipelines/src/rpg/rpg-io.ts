@@ -1,6 +1,6 @@
 import { access, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readSafetensors, writeCheckpointAtomic, writeSafetensors } from '@pgen/checkpoint-io';
+import { readSafetensors, writeSafetensors } from '@pgen/checkpoint-io';
 import {
   type DdpmScheduler,
   type DenoiserModule,
@@ -13,6 +13,7 @@ import { TensorTokenizer } from '@pgen/tensor-tokenizer';
 import { PrototypeNetwork, type PrototypeNetworkConfig } from './prototype-network';
 import { type RpgConfig, resolveRpgConfig } from './rpg-config';
 import { RpgError } from './rpg-error';
+import { writeTextAtomic } from './write-text-atomic';
 
 /** Everything a fitted RPG pipeline is made of. */
 export interface RpgPipelineParts {
@@ -86,9 +87,7 @@ export async function saveRpgPipelineParts(dir: string, parts: RpgPipelineParts)
   await parts.scheduler.save(join(dir, RPG_FILES.scheduler));
   if (parts.fitInfo) {
     const info = parts.fitInfo;
-    await writeCheckpointAtomic(join(dir, FIT_INFO), async (handle) => {
-      await handle.writeFile(`${JSON.stringify(info, null, 2)}\n`);
-    });
+    await writeTextAtomic(join(dir, FIT_INFO), `${JSON.stringify(info, null, 2)}\n`);
   }
   const file: RpgConfigFile = {
     format: FORMAT,
@@ -96,9 +95,7 @@ export async function saveRpgPipelineParts(dir: string, parts: RpgPipelineParts)
     config: parts.config,
     network: parts.network.config,
   };
-  await writeCheckpointAtomic(join(dir, RPG_FILES.config), async (handle) => {
-    await handle.writeFile(`${JSON.stringify(file, null, 2)}\n`);
-  });
+  await writeTextAtomic(join(dir, RPG_FILES.config), `${JSON.stringify(file, null, 2)}\n`);
 }
 
 /** Reads a folder {@link saveRpgPipelineParts} wrote; names every missing file in one error. */

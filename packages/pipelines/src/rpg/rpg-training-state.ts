@@ -1,11 +1,12 @@
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readSafetensors, writeCheckpointAtomic, writeSafetensors } from '@pgen/checkpoint-io';
+import { readSafetensors, writeSafetensors } from '@pgen/checkpoint-io';
 import type { DenoiserModule } from '@pgen/diffusion-core';
 import type { AdamW } from '@pgen/nn';
 import type { PrototypeNetwork } from './prototype-network';
 import type { RpgConfig } from './rpg-config';
 import { RpgError } from './rpg-error';
+import { writeTextAtomic } from './write-text-atomic';
 
 /** Where and how often {@link trainRpg} saves what it needs to resume. */
 export interface RpgCheckpointing {
@@ -59,9 +60,7 @@ export async function saveTrainingState(
     folder,
     loss: state.loss,
   };
-  await writeCheckpointAtomic(join(checkpointing.dir, LATEST), async (handle) => {
-    await handle.writeFile(`${JSON.stringify(file, null, 2)}\n`);
-  });
+  await writeTextAtomic(join(checkpointing.dir, LATEST), `${JSON.stringify(file, null, 2)}\n`);
   for (const entry of await readdir(checkpointing.dir)) {
     if (entry.startsWith('step-') && entry !== folder) {
       await rm(join(checkpointing.dir, entry), { recursive: true, force: true });

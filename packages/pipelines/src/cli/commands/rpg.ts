@@ -1,7 +1,6 @@
-import { mkdir, readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { initBackend } from '@pgen/backends';
-import { writeCheckpointAtomic } from '@pgen/checkpoint-io';
 import type { Command } from 'commander';
 import { formatComparison, readExperimentReports } from '../../rpg/rpg-comparison';
 import {
@@ -13,6 +12,7 @@ import {
 import { runRpgExperiment } from '../../rpg/rpg-experiment';
 import { RpgPipeline } from '../../rpg/rpg-pipeline';
 import type { RpgFitProgress } from '../../rpg/rpg-training';
+import { writeTextAtomic } from '../../rpg/write-text-atomic';
 import { CliUsageError } from '../cli-error';
 import { createProgressWriter, formatSeconds } from '../progress';
 
@@ -208,13 +208,6 @@ function registerCompare(rpg: Command): void {
       );
       process.stdout.write(`${rows.length} reports → ${options.out}.md, ${options.out}.json\n`);
     });
-}
-
-async function writeTextAtomic(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeCheckpointAtomic(path, async (handle) => {
-    await handle.writeFile(text);
-  });
 }
 
 /** One line for the end of an experiment: zoo vs generated and the targets. */
