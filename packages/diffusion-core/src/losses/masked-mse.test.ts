@@ -74,6 +74,35 @@ describe('maskedMseLoss', () => {
     expect((await maskedMseLoss(pred, target, numericMask).data())[0]).toBeCloseTo(expected, 6);
   });
 
+  it("with reduction 'rows' weighs every row with data equally, however much of it is padding", async () => {
+    // Row 0: one valid element, error 3; row 1: four valid elements, error 1 each; row 2: all padding.
+    const pred = tensor2d([
+      [3, 7, 7, 7],
+      [1, 1, 1, 1],
+      [5, 5, 5, 5],
+    ]);
+    const target = tensor2d([
+      [0, 0, 0, 0],
+      [0, 0, 0, 0],
+      [0, 0, 0, 0],
+    ]);
+    const mask = tensor2d([
+      [1, 0, 0, 0],
+      [1, 1, 1, 1],
+      [0, 0, 0, 0],
+    ]);
+    const rows = await maskedMseLoss(pred, target, mask, { reduction: 'rows' }).data();
+    expect(rows[0]).toBeCloseTo((9 + 1) / 2, 6);
+    const elements = await maskedMseLoss(pred, target, mask).data();
+    expect(elements[0]).toBeCloseTo((9 + 4) / 5, 6);
+    const unmasked = await maskedMseLoss(pred, target, undefined, { reduction: 'rows' }).data();
+    expect(unmasked[0]).toBeCloseTo((9 + 49 * 3) / 4 / 3 + 1 / 3 + 25 / 3, 5);
+    // Row weights still scale each row's mean.
+    const weights = tensor1d([2, 1, 1]);
+    const weighted = await maskedMseLoss(pred, target, mask, { reduction: 'rows', weights }).data();
+    expect(weighted[0]).toBeCloseTo((18 + 1) / 2, 6);
+  });
+
   it('ignores padding values, NaN included, in the value and the gradient', async () => {
     const target = tensor2d([[1, 2, Number.NaN]]);
     const mask = tensor2d([[1, 1, 0]]);

@@ -2,6 +2,7 @@ import {
   broadcastTo,
   cast,
   div,
+  greater,
   isNaN as isNaNOp,
   logicalNot,
   maximum,
@@ -26,6 +27,14 @@ export interface MaskedMseOptions {
    * squared errors count `weights[i]` times. Default: all 1.
    */
   weights?: Tensor;
+  /**
+   * How squared errors are averaged: `elements` (default) divides their sum by the number of
+   * valid elements in the whole batch; `rows` takes each row's mean over its own valid elements,
+   * then the mean over rows that have any. With `rows` a mostly-padded row (RPG's token of a
+   * 32-value bias among 1,024-value weight tokens) weighs as much as a full one, instead of
+   * 32/1024 as much, so small tensors get learned at the pace of large ones.
+   */
+  reduction?: 'elements' | 'rows';
 }
 
 /**
@@ -60,6 +69,7 @@ export function maskedMseLoss(
       const rowShape = [pred.shape[0] as number, ...new Array<number>(pred.rank - 1).fill(1)];
       squared = mul(squared, reshape(cast(options.weights, 'float32'), rowShape));
     }
+    if (options.reduction === 'rows') return rowMean(squared, valid);
     const count = valid === undefined ? scalar(pred.size) : sum(cast(valid, 'float32'));
     return div(sum(squared), maximum(count, 1)) as Scalar;
   });
@@ -75,6 +85,19 @@ export function nanPaddingMask(x: Tensor): { values: Tensor; mask: Tensor } {
     const padding = isNaNOp(x);
     return { values: where(padding, zerosLike(x), x), mask: logicalNot(padding) };
   });
+}
+
+/** Mean over rows of each row's mean over its valid elements; rows with none do not count. */
+function rowMean(squared: Tensor, valid: Tensor | undefined): Scalar {
+  const rows = squared.shape[0] as number;
+  const flat = reshape(squared, [rows, -1]);
+  const perRowCount =
+    valid === undefined
+      ? broadcastTo(scalar(flat.shape[1] as number), [rows])
+      : sum(reshape(cast(valid, 'float32'), [rows, -1]), 1);
+  const perRow = div(sum(flat, 1), maximum(perRowCount, 1));
+  const rowsWithData = sum(cast(greater(perRowCount, 0), 'float32'));
+  return div(sum(perRow), maximum(rowsWithData, 1)) as Scalar;
 }
 
 function expandMask(mask: Tensor, shape: number[]): Tensor {

@@ -1,6 +1,6 @@
 import { type Scalar, type Tensor, tensor1d, tidy } from '@tensorflow/tfjs-core';
 import { DiffusionInputError } from '../errors';
-import { maskedMseLoss, nanPaddingMask } from '../losses/masked-mse';
+import { type MaskedMseOptions, maskedMseLoss, nanPaddingMask } from '../losses/masked-mse';
 import { minSnrWeights } from '../losses/snr-weighting';
 import type { Generator } from '../random/generator';
 import type { NoiseScheduler } from '../schedulers/noise-scheduler';
@@ -31,6 +31,8 @@ export interface DiffusionTrainingLossOptions {
   noise?: Tensor;
   /** Loss weighting per row: `none` (default) or Min-SNR-γ (see {@link minSnrWeights}). */
   weighting?: 'none' | { minSnrGamma: number };
+  /** How the masked squared errors are averaged (see {@link MaskedMseOptions}); default `elements`. */
+  reduction?: MaskedMseOptions['reduction'];
 }
 
 /**
@@ -74,6 +76,12 @@ export function diffusionTrainingLoss(options: DiffusionTrainingLossOptions): Sc
     const weighting = options.weighting ?? 'none';
     const weights =
       weighting === 'none' ? undefined : minSnrWeights(scheduler, timesteps, weighting.minSnrGamma);
-    return maskedMseLoss(prediction, target, mask, weights ? { weights } : {});
+    const reduction = options.reduction ?? 'elements';
+    return maskedMseLoss(
+      prediction,
+      target,
+      mask,
+      weights ? { weights, reduction } : { reduction },
+    );
   });
 }

@@ -64,6 +64,15 @@ export interface RpgConfig {
    * each token and x0 is the direct signal for that at every noise level.
    */
   predictionType: 'epsilon' | 'sample' | 'v_prediction';
+  /**
+   * How the masked loss averages a step's tokens: `token` (default) gives every token the same
+   * weight, whatever share of it is padding; `element` averages over valid values, as RPG's
+   * reference does. Measured on the MNIST ResNet zoo (wasm, 2,000 steps, `element`): weight
+   * tokens landed 0.02 per-tensor std from the nearest zoo checkpoint but the one-token tensors
+   * (BatchNorm statistics and affine, biases) 0.5–1.1 std away, and the models scored 28% — a
+   * 32-value token got 32/1024 of a full token's gradient.
+   */
+  lossReduction: 'token' | 'element';
   /** Diffusion training timesteps (default 1000). */
   numTrainTimesteps: number;
   /**
@@ -107,6 +116,7 @@ export function resolveRpgConfig(options: Partial<RpgConfig> = {}): RpgConfig {
     mlpHidden: 256,
     numTrainTimesteps: 1000,
     predictionType: 'sample',
+    lossReduction: 'token',
     clipSampleRange: 5,
     tokensPerStep: 64,
     lr: 1e-3,
@@ -161,6 +171,9 @@ export function resolveRpgConfig(options: Partial<RpgConfig> = {}): RpgConfig {
     problems.push(
       `predictionType must be epsilon, sample or v_prediction, got "${config.predictionType}"`,
     );
+  }
+  if (!['token', 'element'].includes(config.lossReduction)) {
+    problems.push(`lossReduction must be token or element, got "${config.lossReduction}"`);
   }
   if (!(config.clipSampleRange >= 0)) {
     problems.push(`clipSampleRange must be >= 0, got ${config.clipSampleRange}`);

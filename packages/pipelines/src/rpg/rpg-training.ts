@@ -136,6 +136,7 @@ export async function trainRpg(
               condition,
               mask: maskT,
               rng: noise,
+              reduction: config.lossReduction === 'token' ? 'rows' : 'elements',
             });
           }),
         { clipNorm: config.clipNorm },
