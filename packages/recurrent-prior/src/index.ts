@@ -3,12 +3,13 @@ import '@pgen/backends';
 
 export { Lstm, type LstmOptions, type LstmState } from './lstm';
 export { LstmPrior, type LstmPriorConfig, type LstmPriorOptions } from './lstm-prior';
-export { Mamba, type MambaOptions } from './mamba/mamba-layer';
+export { Mamba, type MambaOptions, type MambaSegmentState } from './mamba/mamba-layer';
 export {
   type SelectiveScanInputs,
   type SelectiveScanOptions,
   selectiveScan,
   selectiveScanSequential,
+  selectiveScanWithState,
 } from './mamba/selective-scan';
 export {
   MambaBlock,
@@ -23,7 +24,7 @@ export {
   type PriorInputOptions,
   type PriorInputParts,
 } from './prior-input';
-export type { RecurrentPrior } from './recurrent-prior';
+export type { PriorSegment, PriorSegmentState, RecurrentPrior } from './recurrent-prior';
 export {
   CausalTransformerBlock,
   TransformerPrior,

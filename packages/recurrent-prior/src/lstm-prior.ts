@@ -1,7 +1,12 @@
 import { Module, type Rng } from '@pgen/nn';
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { Lstm } from './lstm';
-import { assertPriorInput, type RecurrentPrior } from './recurrent-prior';
+import {
+  assertPriorInput,
+  type PriorSegment,
+  type PriorSegmentState,
+  type RecurrentPrior,
+} from './recurrent-prior';
 
 /** Options of {@link LstmPrior}. */
 export interface LstmPriorOptions {
@@ -49,5 +54,18 @@ export class LstmPrior extends Module implements RecurrentPrior {
   forward(x: tf.Tensor): tf.Tensor {
     assertPriorInput('LstmPrior', x, this.dIn);
     return this.lstm.forward(x);
+  }
+
+  /** State: the LSTM's [h, c], each [numLayers, batch, dModel]. */
+  forwardSegment(x: tf.Tensor, state?: PriorSegmentState): PriorSegment {
+    assertPriorInput('LstmPrior', x, this.dIn);
+    if (state && state.length !== 2) {
+      throw new Error(`LstmPrior: segment state has ${state.length} tensors, expected 2 (h, c)`);
+    }
+    return tf.tidy(() => {
+      const initial = state ? { h: state[0]!, c: state[1]! } : undefined;
+      const { output, h, c } = this.lstm.forwardWithState(x, initial);
+      return { output, state: [h, c] };
+    });
   }
 }

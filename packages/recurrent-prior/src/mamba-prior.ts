@@ -1,7 +1,12 @@
 import { LayerNorm, Linear, Module, ModuleList, type Rng } from '@pgen/nn';
 import * as tf from '@tensorflow/tfjs-core';
-import { Mamba, type MambaOptions } from './mamba/mamba-layer';
-import { assertPriorInput, type RecurrentPrior } from './recurrent-prior';
+import { Mamba, type MambaOptions, type MambaSegmentState } from './mamba/mamba-layer';
+import {
+  assertPriorInput,
+  type PriorSegment,
+  type PriorSegmentState,
+  type RecurrentPrior,
+} from './recurrent-prior';
 
 /** Options of {@link MambaPrior}: sizes, depth, and every {@link Mamba} option but the rng. */
 export interface MambaPriorOptions extends Omit<MambaOptions, 'rng' | 'dtRank'> {
@@ -33,6 +38,14 @@ export class MambaBlock extends Module {
 
   forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => tf.add(x, this.mixer.forward(this.norm.forward(x))));
+  }
+
+  /** {@link forward} on a segment, carrying the mixer's state (see `Mamba.forwardSegment`). */
+  forwardSegment(x: tf.Tensor, state?: MambaSegmentState) {
+    return tf.tidy(() => {
+      const mixed = this.mixer.forwardSegment(this.norm.forward(x), state);
+      return { output: tf.add(x, mixed.output), state: mixed.state };
+    });
   }
 }
 
@@ -89,6 +102,28 @@ export class MambaPrior extends Module implements RecurrentPrior {
       let h = this.inputProj.forward(x);
       for (const block of this.layers.items) h = block.forward(h);
       return this.normF.forward(h);
+    });
+  }
+
+  /** State per layer: [conv, ssm] pairs in layer order. */
+  forwardSegment(x: tf.Tensor, state?: PriorSegmentState): PriorSegment {
+    assertPriorInput('MambaPrior', x, this.dIn);
+    const layers = this.layers.items;
+    if (state && state.length !== 2 * layers.length) {
+      throw new Error(
+        `MambaPrior: segment state has ${state.length} tensors, expected ${2 * layers.length}`,
+      );
+    }
+    return tf.tidy(() => {
+      let h = this.inputProj.forward(x);
+      const next: tf.Tensor[] = [];
+      for (const [i, block] of layers.entries()) {
+        const carried = state ? { conv: state[2 * i]!, ssm: state[2 * i + 1]! } : undefined;
+        const out = block.forwardSegment(h, carried);
+        h = out.output;
+        next.push(out.state.conv, out.state.ssm);
+      }
+      return { output: this.normF.forward(h), state: next };
     });
   }
 }

@@ -110,6 +110,42 @@ describe('PriorInput', () => {
     lastTwo.dispose();
   });
 
+  it('computes any window of the sequence from offset, total and the previous tokens', async () => {
+    const input = build({ condLastK: 3 });
+    const p = parts(40);
+    const whole = await values(input.forward(p));
+    const rowsOf = (v: number[], from: number, count: number, n: number) =>
+      Array.from({ length: batch }, (_, r) =>
+        v.slice((r * n + from) * dIn, (r * n + from + count) * dIn),
+      ).flat();
+    for (const [offset, count] of [
+      [0, 1],
+      [0, 4],
+      [2, 3],
+      [5, 1],
+    ] as const) {
+      const previousTokens = tf.tidy(() => {
+        // Row i holds token offset + i − 1; at absolute 0 anything (the start token wins).
+        const from = Math.max(0, offset - 1);
+        const shifted = tf.slice(p.tokens!, [0, from, 0], [-1, count - (offset === 0 ? 1 : 0), -1]);
+        return offset === 0 ? tf.concat([tf.fill([batch, 1, tokenSize], 7), shifted], 1) : shifted;
+      });
+      const window = input.forward({
+        ...p,
+        tokens: undefined,
+        previousTokens,
+        positions: tf.slice(p.positions, [offset, 0], [count, -1]),
+        offset,
+        total: positions,
+      });
+      expect(
+        maxAbsDiff(await values(window), rowsOf(whole, offset, count, positions)),
+      ).toBeLessThan(1e-6);
+    }
+    expect(() => input.forward({ ...p, offset: 2, total: 5 })).toThrow(/total \(5\) is below/);
+    input.dispose();
+  });
+
   it('gives each zoo checkpoint its own permutation state, and samples them for generation', async () => {
     const input = build();
     const p = parts(40);

@@ -38,6 +38,19 @@ export interface PriorInputParts {
   checkpoint?: tf.Tensor;
   /** [batch, positions, tokenSize] clean tokens; required with teacher forcing. */
   tokens?: tf.Tensor;
+  /**
+   * Teacher forcing, for a window of a longer sequence: [batch, positions, tokenSize] where row
+   * i is the clean token at absolute position offset + i − 1 (what `tokens` would supply after
+   * its shift); at absolute position 0 the start token replaces it. Give this or `tokens`.
+   */
+  previousTokens?: tf.Tensor;
+  /**
+   * Absolute index of the first of `positions` in the whole sequence (default 0), for a prior
+   * run window by window; `total` is the whole sequence's length (default: offset + positions),
+   * which decides where the last-k condition starts.
+   */
+  offset?: number;
+  total?: number;
   /** Rows, when no other part says (only positions given). */
   batch?: number;
 }
@@ -97,9 +110,12 @@ export class PriorInput extends Module {
       if (this.condProj) {
         let cond = tf.expandDims(this.condProj.forward(parts.condition!), 1);
         const k = this.options.condLastK;
-        if (k !== undefined && k < numPositions) {
+        const offset = parts.offset ?? 0;
+        const total = parts.total ?? offset + numPositions;
+        if (k !== undefined && k < total) {
+          // 1 at absolute positions ≥ total − k, relative to this window.
           const mask = new Float32Array(numPositions);
-          mask.fill(1, Math.max(0, numPositions - k));
+          mask.fill(1, Math.min(numPositions, Math.max(0, total - k - offset)));
           cond = tf.mul(cond, tf.tensor3d(mask, [1, numPositions, 1]));
         }
         x = tf.add(x, cond);
@@ -109,13 +125,24 @@ export class PriorInput extends Module {
         x = tf.add(x, tf.expandDims(state, 1));
       }
       if (this.tokenProj && this.startToken) {
-        const tokens = parts.tokens!;
-        const size = tokens.shape[2]!;
+        const size = this.options.tokenSize!;
         const start = tf.tile(tf.reshape(this.startToken, [1, 1, size]), [batch, 1, 1]);
-        const previous =
-          numPositions === 1
-            ? start
-            : tf.concat([start, tf.slice(tokens, [0, 0, 0], [-1, numPositions - 1, -1])], 1);
+        let previous: tf.Tensor;
+        if (parts.previousTokens) {
+          previous =
+            (parts.offset ?? 0) > 0
+              ? parts.previousTokens
+              : tf.concat(
+                  [start, tf.slice(parts.previousTokens, [0, 1, 0], [-1, numPositions - 1, -1])],
+                  1,
+                );
+        } else {
+          const tokens = parts.tokens!;
+          previous =
+            numPositions === 1
+              ? start
+              : tf.concat([start, tf.slice(tokens, [0, 0, 0], [-1, numPositions - 1, -1])], 1);
+        }
         x = tf.add(x, this.tokenProj.forward(previous));
       }
       return x;
@@ -157,11 +184,22 @@ export class PriorInput extends Module {
     if (parts.checkpoint && parts.checkpoint.rank !== 1) {
       problems.push(`checkpoint has shape [${parts.checkpoint.shape}], expected [batch]`);
     }
-    need('tokens', parts.tokens, o.tokenSize !== undefined, `[batch, positions, ${o.tokenSize}]`);
-    const tok = parts.tokens;
+    if (parts.tokens && parts.previousTokens)
+      problems.push('give tokens or previousTokens, not both');
+    const tokensName = parts.previousTokens ? 'previousTokens' : 'tokens';
+    const tok = parts.previousTokens ?? parts.tokens;
+    need(tokensName, tok, o.tokenSize !== undefined, `[batch, positions, ${o.tokenSize}]`);
     if (tok && (tok.rank !== 3 || tok.shape[1] !== numPositions || tok.shape[2] !== o.tokenSize)) {
       problems.push(
-        `tokens has shape [${tok.shape}], expected [batch, ${numPositions}, ${o.tokenSize}]`,
+        `${tokensName} has shape [${tok.shape}], expected [batch, ${numPositions}, ${o.tokenSize}]`,
+      );
+    }
+    const offset = parts.offset ?? 0;
+    if (!Number.isInteger(offset) || offset < 0)
+      problems.push(`offset must be a non-negative integer, got ${offset}`);
+    if (parts.total !== undefined && !(parts.total >= offset + numPositions!)) {
+      problems.push(
+        `total (${parts.total}) is below offset + positions (${offset + numPositions!})`,
       );
     }
     if (batches.size > 1) problems.push(`parts disagree on the batch size (${[...batches]})`);

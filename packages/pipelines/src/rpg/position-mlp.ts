@@ -29,4 +29,9 @@ export class PositionMlp extends Module {
   forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => this.fc2.forward(silu(this.fc1.forward(x))));
   }
+
+  /** Stateless: a segment needs nothing from the positions before it. */
+  forwardSegment(x: tf.Tensor): { output: tf.Tensor; state: tf.Tensor[] } {
+    return { output: this.forward(x), state: [] };
+  }
 }

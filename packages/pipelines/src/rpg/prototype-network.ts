@@ -1,5 +1,11 @@
 import { Module, type Rng } from '@pgen/nn';
-import { type PriorConfig, PriorInput, priorFromConfig } from '@pgen/recurrent-prior';
+import {
+  type PriorConfig,
+  PriorInput,
+  type PriorSegment,
+  type PriorSegmentState,
+  priorFromConfig,
+} from '@pgen/recurrent-prior';
 import {
   BinaryCodeEncoder,
   type TaskEncoderConfig,
@@ -36,7 +42,10 @@ export interface PrototypeNetworkConfig {
 export class PrototypeNetwork extends Module {
   readonly input: PriorInput;
   readonly conditionEncoder: BinaryCodeEncoder | undefined;
-  readonly prior: Module & { forward(x: tf.Tensor): tf.Tensor };
+  readonly prior: Module & {
+    forward(x: tf.Tensor): tf.Tensor;
+    forwardSegment?(x: tf.Tensor, state?: PriorSegmentState): PriorSegment;
+  };
   readonly config: PrototypeNetworkConfig;
 
   constructor(config: PrototypeNetworkConfig, init: { rng?: Rng } = {}) {
@@ -146,6 +155,47 @@ export class PrototypeNetwork extends Module {
           batch: checkpoint.shape[0],
         }),
       );
+    });
+  }
+
+  /** True when the prior can run a window at a time with a carried state (not the Transformer). */
+  get segmentable(): boolean {
+    return typeof this.prior.forwardSegment === 'function';
+  }
+
+  /**
+   * Prototypes [1, positions, dModel] of one window of the sequence (absolute positions
+   * `offset` … of `total`), continuing from the prior state after the previous window, and the
+   * state after this one. Window by window, the prototypes equal {@link forward}'s, so
+   * generation memory follows the window, not the model. Teacher-forced: `previousTokens`
+   * [1, positions, tokenSize] holds the clean token before each position.
+   */
+  forwardWindow(window: {
+    positions: tf.Tensor;
+    checkpoint: tf.Tensor;
+    offset: number;
+    total: number;
+    previousTokens?: tf.Tensor;
+    codes?: readonly string[];
+    state?: PriorSegmentState;
+  }): PriorSegment {
+    if (!this.prior.forwardSegment) {
+      throw new Error(`the ${this.config.kind} prior cannot run window by window`);
+    }
+    return tf.tidy(() => {
+      const condition = this.conditionEncoder
+        ? this.conditionEncoder.encode(window.codes ?? [])
+        : undefined;
+      const x = this.input.forward({
+        positions: window.positions,
+        checkpoint: this.hasPermutationStates ? window.checkpoint : undefined,
+        previousTokens: window.previousTokens,
+        condition,
+        offset: window.offset,
+        total: window.total,
+        batch: window.checkpoint.shape[0],
+      });
+      return this.prior.forwardSegment!(x, window.state);
     });
   }
 

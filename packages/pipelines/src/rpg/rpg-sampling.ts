@@ -37,9 +37,11 @@ export interface RpgSamplingParts {
 
 /**
  * Generates one model, yielding its tensors in state-dict order as soon as each is complete:
- * a random permutation state, the prior run once for every prototype, then the tokens sampled
- * `chunkSize` at a time, each chunk fed to the tokenizer's streaming decoder. Only one chunk
- * of tokens and the tensor being filled are held at a time.
+ * a random permutation state, then the tokens sampled `chunkSize` at a time, each chunk's
+ * prototypes computed by the prior just before (window by window, its state carried between
+ * windows) and each chunk fed to the tokenizer's streaming decoder. Only one chunk of tokens,
+ * its prototypes and the tensor being filled are held at a time, so memory stays flat in the
+ * model size (a Transformer prior, which cannot carry a state, runs once over every position).
  */
 export async function* sampleRpgModel(
   parts: RpgSamplingParts,
@@ -51,20 +53,16 @@ export async function* sampleRpgModel(
   }
   const { tokenizer, network, denoiser, scheduler } = parts;
   const [tokenCount, tokenSize] = tokenizer.shape;
-  const dPos = parts.positions.length / tokenCount;
-  const prototypes = tf.tidy(() => {
-    const checkpoint = network.randomCheckpoint(new Rng(options.seed));
-    const positions = tf.tensor2d(parts.positions, [tokenCount, dPos]);
-    const codes = options.taskCode ? [options.taskCode] : undefined;
-    return tf.squeeze(network.forward(positions, checkpoint, undefined, codes), [0]);
-  });
+  const checkpoint = network.randomCheckpoint(new Rng(options.seed));
+  const codes = options.taskCode ? [options.taskCode] : undefined;
+  const prototypes = new PrototypeWindows(parts, checkpoint, codes);
   const decoder = tokenizer.createDecoder();
   try {
     const chunks = sampleChunks({
       scheduler,
       model: asDenoiser(denoiser),
       shape: [tokenCount, tokenSize],
-      condition: (start, end) => tf.slice(prototypes, [start, 0], [end - start, -1]),
+      condition: (start, end) => prototypes.window(start, end),
       steps: options.steps ?? 50,
       sampler: options.sampler ?? 'ddim',
       seed: options.seed,
@@ -82,14 +80,73 @@ export async function* sampleRpgModel(
     yield* decoder.finish();
   } finally {
     prototypes.dispose();
+    checkpoint.dispose();
+  }
+}
+
+/**
+ * Prototypes of consecutive windows [start, end) of one model's positions, asked for in order.
+ * A segmentable prior runs each window from the state the previous one left; otherwise the
+ * prior runs once over every position and windows are slices of that.
+ */
+class PrototypeWindows {
+  private state: tf.Tensor[] | undefined;
+  private all: tf.Tensor | undefined;
+  private next = 0;
+
+  constructor(
+    private readonly parts: RpgSamplingParts,
+    private readonly checkpoint: tf.Tensor,
+    private readonly codes: readonly string[] | undefined,
+  ) {}
+
+  /** [end − start, dModel]; belongs to the caller. */
+  window(start: number, end: number): tf.Tensor {
+    const { network, positions } = this.parts;
+    const total = this.parts.tokenizer.shape[0];
+    const dPos = positions.length / total;
+    if (!network.segmentable) {
+      this.all ??= tf.tidy(() => {
+        const all = tf.tensor2d(positions, [total, dPos]);
+        return tf.squeeze(network.forward(all, this.checkpoint, undefined, this.codes), [0]);
+      });
+      return tf.slice(this.all, [start, 0], [end - start, -1]);
+    }
+    if (start !== this.next) {
+      throw new Error(
+        `prototype windows must come in order: asked for ${start}, next is ${this.next}`,
+      );
+    }
+    const out = tf.tidy(() =>
+      network.forwardWindow({
+        positions: tf.tensor2d(positions.subarray(start * dPos, end * dPos), [end - start, dPos]),
+        checkpoint: this.checkpoint,
+        offset: start,
+        total,
+        codes: this.codes,
+        state: this.state,
+      }),
+    );
+    if (this.state) tf.dispose(this.state);
+    this.state = out.state;
+    this.next = end;
+    const prototypes = tf.squeeze(out.output, [0]);
+    out.output.dispose();
+    return prototypes;
+  }
+
+  dispose(): void {
+    if (this.state) tf.dispose(this.state);
+    this.all?.dispose();
   }
 }
 
 /**
  * Generation for a teacher-forced prior: prototype p depends on token p − 1, so tokens are
- * sampled one at a time, each after a prior pass over the sequence generated so far (later
- * positions hold zeros, which a causal prior never reads for p). Costs one prior pass per
- * token and holds the whole normalised sequence: memory is linear in the model size here.
+ * sampled one at a time. A segmentable prior advances one position per token from its carried
+ * state (cost linear in the tokens); a Transformer reruns over the sequence so far (quadratic).
+ * Holds the tokenizer's padding mask, since padding of a fed-back token is zeroed as in
+ * training: memory is linear in the model size here.
  */
 async function* sampleTeacherForced(
   parts: RpgSamplingParts,
@@ -99,21 +156,45 @@ async function* sampleTeacherForced(
   const [tokenCount, tokenSize] = tokenizer.shape;
   const dPos = parts.positions.length / tokenCount;
   const mask = tokenizer.mask();
-  const sequence = new Float32Array(tokenCount * tokenSize);
-  const positions = tf.tensor2d(parts.positions, [tokenCount, dPos]);
+  const codes = options.taskCode ? [options.taskCode] : undefined;
   const checkpoint = network.randomCheckpoint(new Rng(options.seed));
+  // Only the Transformer fallback needs the whole sequence and every position at once.
+  const sequence = network.segmentable ? undefined : new Float32Array(tokenCount * tokenSize);
+  const positions = network.segmentable
+    ? undefined
+    : tf.tensor2d(parts.positions, [tokenCount, dPos]);
+  let previous = new Float32Array(tokenSize);
+  let state: tf.Tensor[] | undefined;
   const decoder = tokenizer.createDecoder();
   try {
     for (let p = 0; p < tokenCount; p++) {
-      const prototype = tf.tidy(() => {
-        const tokens = tf.tensor3d(sequence, [1, tokenCount, tokenSize]);
-        const codes = options.taskCode ? [options.taskCode] : undefined;
-        return tf.slice(
-          tf.squeeze(network.forward(positions, checkpoint, tokens, codes), [0]),
-          [p, 0],
-          [1, -1],
+      let prototype: tf.Tensor;
+      if (sequence && positions) {
+        prototype = tf.tidy(() => {
+          const tokens = tf.tensor3d(sequence, [1, tokenCount, tokenSize]);
+          return tf.slice(
+            tf.squeeze(network.forward(positions, checkpoint, tokens, codes), [0]),
+            [p, 0],
+            [1, -1],
+          );
+        });
+      } else {
+        const out = tf.tidy(() =>
+          network.forwardWindow({
+            positions: tf.tensor2d(parts.positions.subarray(p * dPos, (p + 1) * dPos), [1, dPos]),
+            checkpoint,
+            offset: p,
+            total: tokenCount,
+            previousTokens: tf.tensor3d(previous, [1, 1, tokenSize]),
+            codes,
+            state,
+          }),
         );
-      });
+        if (state) tf.dispose(state);
+        state = out.state;
+        prototype = tf.squeeze(out.output, [0]);
+        out.output.dispose();
+      }
       let values: Float32Array;
       try {
         const chunks = sampleChunks({
@@ -138,14 +219,18 @@ async function* sampleTeacherForced(
       } finally {
         prototype.dispose();
       }
+      const clean = new Float32Array(tokenSize);
       for (let j = 0; j < tokenSize; j++) {
-        sequence[p * tokenSize + j] = mask[p * tokenSize + j] ? values[j]! : 0;
+        clean[j] = mask[p * tokenSize + j] ? values[j]! : 0;
       }
+      sequence?.set(clean, p * tokenSize);
+      previous = clean;
       yield* decoder.push(values);
     }
     yield* decoder.finish();
   } finally {
-    positions.dispose();
+    positions?.dispose();
     checkpoint.dispose();
+    if (state) tf.dispose(state);
   }
 }

@@ -1,6 +1,6 @@
 import { Conv1d, getDefaultRng, Linear, Module, type Rng, silu, uniformInit } from '@pgen/nn';
 import * as tf from '@tensorflow/tfjs-core';
-import { selectiveScan } from './selective-scan';
+import { selectiveScan, selectiveScanWithState } from './selective-scan';
 
 /** Options of {@link Mamba}; the defaults are `mamba_simple.Mamba`'s. */
 export interface MambaOptions {
@@ -30,6 +30,16 @@ export interface MambaOptions {
 }
 
 /**
+ * What one {@link Mamba} carries from one segment of a sequence to the next: the last
+ * d_conv − 1 conv inputs [batch, d_conv − 1, d_inner] and the SSM state [batch, d_inner,
+ * d_state]. The tensors belong to the holder.
+ */
+export type MambaSegmentState = {
+  conv: tf.Tensor;
+  ssm: tf.Tensor;
+};
+
+/**
  * One Mamba (S6) mixer with the names and layouts of `mamba_ssm.modules.mamba_simple.Mamba`:
  * in_proj [2·d_inner, d_model], conv1d (depthwise, causal) [d_inner, 1, d_conv], x_proj
  * [dt_rank + 2·d_state, d_inner], dt_proj (dt_rank → d_inner, with bias), A_log
@@ -41,6 +51,7 @@ export class Mamba extends Module {
   readonly dState: number;
   readonly dtRank: number;
   readonly chunkSize: number;
+  readonly dConv: number;
   readonly inProj: Linear;
   readonly conv1d: Conv1d;
   readonly xProj: Linear;
@@ -57,6 +68,7 @@ export class Mamba extends Module {
     const rng = options.rng;
     this.dState = options.dState ?? 16;
     const dConv = options.dConv ?? 4;
+    this.dConv = dConv;
     this.dInner = (options.expand ?? 2) * dModel;
     this.dtRank = options.dtRank ?? Math.ceil(dModel / 16);
     this.chunkSize = options.chunkSize ?? 16;
@@ -118,18 +130,54 @@ export class Mamba extends Module {
     return tf.tidy(() => {
       const [x, z] = tf.split(this.inProj.forward(hidden), 2, -1) as [tf.Tensor, tf.Tensor];
       const u = silu(this.conv1d.forward(x));
-      const [dtLow, B, C] = tf.split(
-        this.xProj.forward(u),
-        [this.dtRank, this.dState, this.dState],
-        -1,
+      return this.outProj.forward(
+        tf.mul(selectiveScan(this.scanInputs(u), this.scanOptions), silu(z)),
       );
-      const delta = tf.softplus(this.dtProj.forward(dtLow!));
-      const A = tf.neg(tf.exp(this.ALog));
-      const y = selectiveScan(
-        { u, delta, A, B: B!, C: C!, D: this.D },
-        { chunkSize: this.chunkSize },
-      );
-      return this.outProj.forward(tf.mul(y, silu(z)));
     });
+  }
+
+  /**
+   * The same map on one segment of a longer sequence, continuing from `state` (the sequence's
+   * start when omitted) and returning the state after the segment: running a sequence segment
+   * by segment gives the outputs of one {@link forward}, with memory bounded by the segment.
+   */
+  forwardSegment(
+    hidden: tf.Tensor,
+    state?: MambaSegmentState,
+  ): { output: tf.Tensor; state: MambaSegmentState } {
+    return tf.tidy(() => {
+      const [batch, length] = hidden.shape as [number, number, number];
+      const [x, z] = tf.split(this.inProj.forward(hidden), 2, -1) as [tf.Tensor, tf.Tensor];
+      const history = state?.conv ?? tf.zeros([batch, this.dConv - 1, this.dInner]);
+      // The conv pads d_conv − 1 zeros on the left; with the history in front, the last
+      // `length` outputs are exactly those the whole sequence would give here.
+      const extended = tf.concat([history, x], 1);
+      const convolved = this.conv1d.forward(extended);
+      const u = silu(tf.slice(convolved, [0, this.dConv - 1, 0], [-1, length, -1]));
+      const { y, finalState } = selectiveScanWithState(
+        this.scanInputs(u),
+        state?.ssm,
+        this.scanOptions,
+      );
+      const conv = tf.slice(extended, [0, length, 0], [-1, this.dConv - 1, -1]);
+      const output = this.outProj.forward(tf.mul(y, silu(z)));
+      return { output, state: { conv, ssm: finalState } };
+    });
+  }
+
+  private get scanOptions() {
+    return { chunkSize: this.chunkSize };
+  }
+
+  /** Δ, A, B, C, D of the scan over u (after the conv). */
+  private scanInputs(u: tf.Tensor) {
+    const [dtLow, B, C] = tf.split(
+      this.xProj.forward(u),
+      [this.dtRank, this.dState, this.dState],
+      -1,
+    );
+    const delta = tf.softplus(this.dtProj.forward(dtLow!));
+    const A = tf.neg(tf.exp(this.ALog));
+    return { u, delta, A, B: B!, C: C!, D: this.D };
   }
 }

@@ -139,10 +139,34 @@ export function selectiveScan(
   inputs: SelectiveScanInputs,
   options: SelectiveScanOptions = {},
 ): tf.Tensor {
+  return tf.tidy(() => {
+    const { y, finalState } = selectiveScanWithState(inputs, undefined, options);
+    finalState.dispose();
+    return y;
+  });
+}
+
+/**
+ * {@link selectiveScan} from a given state h_{−1} ([batch, dInner, dState]; zeros when
+ * omitted), also returning h at the last position, so a long sequence can be scanned one
+ * segment at a time with the state carried between segments: the same outputs as one scan,
+ * with memory bounded by the segment.
+ */
+export function selectiveScanWithState(
+  inputs: SelectiveScanInputs,
+  initialState?: tf.Tensor,
+  options: SelectiveScanOptions = {},
+): { y: tf.Tensor; finalState: tf.Tensor } {
   const [batch, length, dInner, dState] = assertShapes(inputs);
   const chunkSize = options.chunkSize ?? 16;
   if (!Number.isInteger(chunkSize) || chunkSize < 2) {
     throw new Error(`selectiveScan: chunkSize must be an integer ≥ 2, got ${chunkSize}`);
+  }
+  const want = [batch, dInner, dState];
+  if (initialState?.shape.some((d, i) => d !== want[i])) {
+    throw new Error(
+      `selectiveScan: initial state has shape [${initialState.shape}], expected [${want}]`,
+    );
   }
   const { u, delta, A, B, C, D } = inputs;
   return tf.tidy(() => {
@@ -154,10 +178,20 @@ export function selectiveScan(
       length,
       features,
     ]);
-    const states = linearRecurrence(logDecay, drive, chunkSize);
+    let states = linearRecurrence(logDecay, drive, chunkSize);
+    if (initialState) {
+      // The carried state decays by the cumulative log-decay up to each position (≤ 0, so exp()
+      // cannot overflow however long the segment).
+      const carried = tf.mul(
+        tf.exp(tf.cumsum(logDecay, 1)),
+        tf.reshape(initialState, [batch, 1, features]),
+      );
+      states = tf.add(states, carried);
+    }
     const h = tf.reshape(states, [batch * length, dInner, dState]);
     const y = tf.matMul(h, tf.reshape(C, [batch * length, dState, 1]));
-    return tf.add(tf.reshape(y, [batch, length, dInner]), tf.mul(u, D));
+    const finalState = tf.reshape(tf.slice(states, [0, length - 1, 0], [-1, 1, -1]), want);
+    return { y: tf.add(tf.reshape(y, [batch, length, dInner]), tf.mul(u, D)), finalState };
   });
 }
 
