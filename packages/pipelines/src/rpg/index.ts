@@ -7,6 +7,7 @@ export {
   type RpgDenoiserKind,
   type RpgPriorKind,
   resolveRpgConfig,
+  resolveSavedRpgConfig,
 } from './rpg-config';
 export { RpgError } from './rpg-error';
 export {

@@ -194,3 +194,11 @@ export function resolveRpgConfig(options: Partial<RpgConfig> = {}): RpgConfig {
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
+
+/**
+ * The config of a saved pipeline: saved fields over the defaults, except that a config from
+ * before `lossReduction` existed was trained with `element` (the only reduction then).
+ */
+export function resolveSavedRpgConfig(saved: Partial<RpgConfig>): RpgConfig {
+  return resolveRpgConfig({ lossReduction: 'element', ...saved });
+}

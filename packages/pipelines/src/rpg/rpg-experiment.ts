@@ -9,7 +9,7 @@ import {
   type ZooReport,
 } from '@pgen/bench';
 import { readZoo } from '@pgen/zoo';
-import { type RpgConfig, resolveRpgConfig } from './rpg-config';
+import { type RpgConfig, resolveRpgConfig, resolveSavedRpgConfig } from './rpg-config';
 import { RPG_FILES } from './rpg-io';
 import { RpgPipeline } from './rpg-pipeline';
 import type { RpgFitProgress } from './rpg-training';
@@ -236,7 +236,7 @@ async function sameConfigPipeline(dir: string, config: RpgConfig): Promise<boole
   const saved = JSON.parse(await readFile(join(dir, RPG_FILES.config), 'utf8')) as {
     config: RpgConfig;
   };
-  return JSON.stringify(resolveRpgConfig(saved.config)) === JSON.stringify(config);
+  return JSON.stringify(resolveSavedRpgConfig(saved.config)) === JSON.stringify(config);
 }
 
 function experimentPreamble(r: RpgExperimentReport): string {

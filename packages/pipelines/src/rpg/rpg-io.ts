@@ -11,7 +11,7 @@ import {
 } from '@pgen/diffusion-core';
 import { TensorTokenizer } from '@pgen/tensor-tokenizer';
 import { PrototypeNetwork, type PrototypeNetworkConfig } from './prototype-network';
-import { type RpgConfig, resolveRpgConfig } from './rpg-config';
+import { type RpgConfig, resolveSavedRpgConfig } from './rpg-config';
 import { RpgError } from './rpg-error';
 import { writeTextAtomic } from './write-text-atomic';
 
@@ -123,7 +123,7 @@ export async function loadRpgPipelineParts(dir: string): Promise<RpgPipelinePart
   if (file.format !== FORMAT || file.version !== 1) {
     throw new RpgError(`${configPath}: not an RPG pipeline config (format ${String(file.format)})`);
   }
-  const config = resolveRpgConfig(file.config);
+  const config = resolveSavedRpgConfig(file.config);
   const tokenizer = await TensorTokenizer.load(join(dir, RPG_FILES.tokenizer));
   const network = new PrototypeNetwork(file.network);
   try {

@@ -27,6 +27,7 @@ interface ConfigFlags {
   lr?: string;
   seed?: string;
   teacherForcing?: boolean;
+  lossReduction?: string;
   backend: string;
 }
 
@@ -243,6 +244,7 @@ function withConfigFlags(command: Command): Command {
       '--teacher-forcing',
       'feed each position the previous clean token (generation goes token by token)',
     )
+    .option('--loss-reduction <kind>', 'token (each token weighs the same) or element')
     .option('--seed <n>', 'seed of weights, step choices and noise')
     .option('--backend <name>', 'tfjs backend: auto, tensorflow, webgpu, wasm, cpu', 'wasm');
 }
@@ -275,6 +277,7 @@ async function configFrom(flags: ConfigFlags): Promise<RpgConfig> {
     lr: flags.lr === undefined ? undefined : Number(flags.lr),
     seed: optional(flags.seed, '--seed', 0),
     teacherForcing: flags.teacherForcing,
+    lossReduction: flags.lossReduction as RpgConfig['lossReduction'] | undefined,
   };
   const merged = { ...base };
   for (const [key, value] of Object.entries(overrides)) {
