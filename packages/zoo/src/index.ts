@@ -14,6 +14,7 @@ export {
   selectMnist,
 } from './mnist/mnist-data';
 export { loadMnistSplits, type SplitMnistOptions, splitMnist } from './mnist/split-mnist';
+export { readTaskCodes } from './mnist/task-code-file';
 export { ARCH_NAMES, type ArchName, type ClassifierModel } from './models/classifier-model';
 export { assertArchName, type CreateModelOptions, createModel } from './models/create-model';
 export { type MlpOptions, MnistMlp } from './models/mlp';

@@ -27,11 +27,19 @@ export function binaryTaskView(data: MnistData, code: string): MnistData {
 
 /**
  * `count` distinct task codes drawn with a seeded generator, excluding the trivial all-0 and
- * all-1 codes, so a tasks zoo gets varied, reproducible tasks.
+ * all-1 codes and any in `exclude` (held-out tasks), so a tasks zoo gets varied, reproducible
+ * tasks.
  */
-export function randomTaskCodes(count: number, rng: { int(n: number): number }): string[] {
+export function randomTaskCodes(
+  count: number,
+  rng: { int(n: number): number },
+  exclude: ReadonlySet<string> = new Set(),
+): string[] {
   const max = 2 ** MNIST_CLASSES - 2;
-  if (count > max) throw new ZooError(`at most ${max} distinct non-trivial task codes exist`);
+  const excluded = [...exclude].filter((c) => /^(?!0+$|1+$)[01]{10}$/.test(c)).length;
+  if (count > max - excluded) {
+    throw new ZooError(`at most ${max - excluded} distinct non-trivial task codes exist here`);
+  }
   const seen = new Set<string>();
   while (seen.size < count) {
     const value = 1 + rng.int(max);
@@ -39,7 +47,7 @@ export function randomTaskCodes(count: number, rng: { int(n: number): number }):
     const code = Array.from({ length: MNIST_CLASSES }, (_, i) =>
       (value >> i) & 1 ? '1' : '0',
     ).join('');
-    seen.add(code);
+    if (!exclude.has(code)) seen.add(code);
   }
   return [...seen];
 }

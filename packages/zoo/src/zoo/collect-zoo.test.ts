@@ -151,6 +151,56 @@ describe('collectZoo', () => {
     expect(head.shape).toEqual([2, 256]);
   });
 
+  it('tasks keeps the last k epochs of every task, with the task code, and sized models', async () => {
+    const out = join(dir, 'tasks-k');
+    const tasks = await collectZoo({
+      arch: 'mlp',
+      strategy: 'tasks',
+      count: 2,
+      taskCodes: ['0010000000', '1100000000'],
+      checkpointsPerRun: 2,
+      model: { mlp: { hidden: 16 } },
+      out,
+      data,
+      recipe,
+    });
+    const steps = Math.floor(data.train.count / recipe.batchSize);
+    expect(tasks.checkpoints.map((c) => [c.taskCode, c.step])).toEqual([
+      ['0010000000', steps],
+      ['0010000000', 2 * steps],
+      ['1100000000', steps],
+      ['1100000000', 2 * steps],
+    ]);
+    const zoo = await readZoo(out);
+    const first = await zoo.loadCheckpoint(0);
+    expect(first.get('fc1.weight')!.shape).toEqual([16, 784]);
+    expect(first.get('fc2.weight')!.shape).toEqual([2, 16]);
+    // Called again, the finished zoo is left as it is.
+    const again = await collectZoo({
+      arch: 'mlp',
+      strategy: 'tasks',
+      count: 2,
+      taskCodes: ['0010000000', '1100000000'],
+      checkpointsPerRun: 2,
+      model: { mlp: { hidden: 16 } },
+      out,
+      data,
+      recipe,
+    });
+    expect(again.checkpoints).toHaveLength(4);
+    await expect(
+      collectZoo({
+        arch: 'mlp',
+        strategy: 'tasks',
+        count: 1,
+        checkpointsPerRun: 3,
+        out: join(dir, 'k3'),
+        data,
+        recipe,
+      }),
+    ).rejects.toThrow(/checkpointsPerRun must be an integer from 1 to the recipe's 2 epochs/);
+  });
+
   it('refuses bad input with user-facing errors', async () => {
     await expect(readZoo(join(dir, 'nowhere'))).rejects.toMatchObject({
       userFacing: true,

@@ -9,7 +9,7 @@ import { binaryTaskView, parseTaskCode, randomTaskCodes } from '../mnist/binary-
 import type { MnistData } from '../mnist/mnist-data';
 import { loadMnistSplits } from '../mnist/split-mnist';
 import type { ArchName, ClassifierModel } from '../models/classifier-model';
-import { assertArchName, createModel } from '../models/create-model';
+import { assertArchName, type CreateModelOptions, createModel } from '../models/create-model';
 import { mixSeed } from '../train/batches';
 import { ClassifierTrainer } from '../train/classifier-trainer';
 import { evaluateAccuracy } from '../train/evaluate';
@@ -76,6 +76,15 @@ export interface CollectZooOptions {
   pdiffParams?: string[];
   /** tasks: the 10-bit class codes (default: `count` seeded random non-trivial codes). */
   taskCodes?: string[];
+  /** tasks: codes the random default must not draw (held-out tasks). */
+  excludeTaskCodes?: string[];
+  /**
+   * seeds/tasks: checkpoints kept per run, one at the end of each of the run's last k epochs
+   * (default 1, the trained model). RPG's unseen-task study keeps 5 per task.
+   */
+  checkpointsPerRun?: number;
+  /** Architecture sizes (e.g. `{ mlp: { hidden: 32 } }` for many small task classifiers). */
+  model?: Pick<CreateModelOptions, 'mlp' | 'resnet' | 'vit'>;
   /** Overrides of the architecture's training recipe (`TRAIN_RECIPES`). */
   recipe?: Partial<TrainRecipe>;
   /** Train/test data (default: `loadMnistSplits()`, the 8,000/2,000 split). */
@@ -89,6 +98,8 @@ export interface CollectZooOptions {
 
 interface Plan {
   count: number;
+  /** Checkpoints per run (seeds/tasks); 1 for rpg/pdiff. */
+  perRun: number;
   runs: number;
   recipe: TrainRecipe;
   every: number;
@@ -118,15 +129,28 @@ function planCollection(options: CollectZooOptions, trainCount: number): Plan {
   }
   let taskCodes: string[] = [];
   if (strategy === 'tasks') {
-    taskCodes = options.taskCodes ?? randomTaskCodes(count, new Rng(mixSeed(options.seed ?? 0, 7)));
+    const exclude = new Set(options.excludeTaskCodes ?? []);
+    exclude.forEach(parseTaskCode);
+    taskCodes =
+      options.taskCodes ?? randomTaskCodes(count, new Rng(mixSeed(options.seed ?? 0, 7)), exclude);
+    const clash = taskCodes.filter((c) => exclude.has(c));
+    if (clash.length > 0) throw new ZooError(`task codes ${clash.join(', ')} are excluded`);
     taskCodes.forEach(parseTaskCode);
     if (taskCodes.length !== count) {
       throw new ZooError(`${taskCodes.length} task codes given for a count of ${count}`);
     }
   }
+  const perRunStrategy = strategy === 'seeds' || strategy === 'tasks';
+  const perRun = perRunStrategy ? (options.checkpointsPerRun ?? 1) : 1;
+  if (!Number.isInteger(perRun) || perRun < 1 || perRun > recipe.epochs) {
+    throw new ZooError(
+      `checkpointsPerRun must be an integer from 1 to the recipe's ${recipe.epochs} epochs, got ${options.checkpointsPerRun}`,
+    );
+  }
   return {
     count,
-    runs: strategy === 'seeds' || strategy === 'tasks' ? count : 1,
+    perRun,
+    runs: perRunStrategy ? count : 1,
     recipe,
     every,
     collectLr: options.collectLr ?? recipe.lr / (strategy === 'pdiff' ? 10 : 20),
@@ -171,6 +195,10 @@ export async function collectZoo(options: CollectZooOptions): Promise<ZooManifes
       ? { collectLr: plan.collectLr, pdiffParams: plan.pdiffParams ?? 'default' }
       : {}),
     ...(options.strategy === 'tasks' ? { taskCodes: plan.taskCodes } : {}),
+    ...(options.excludeTaskCodes?.length ? { excludedTaskCodes: options.excludeTaskCodes } : {}),
+    // Recorded only when not the default, so zoos collected before these options still resume.
+    ...(plan.perRun > 1 ? { checkpointsPerRun: plan.perRun } : {}),
+    ...(options.model ? { model: options.model } : {}),
   };
   const out = options.out;
   await mkdir(out, { recursive: true });
@@ -219,7 +247,7 @@ class CollectionSession {
     const collect = options.strategy === 'pdiff' || options.strategy === 'rpg';
     const total = plan.runs * train + (collect ? plan.count * plan.every : 0);
     const resume = manifest.resume;
-    const doneRuns = collect ? 0 : manifest.checkpoints.length;
+    const doneRuns = collect ? 0 : Math.floor(manifest.checkpoints.length / plan.perRun);
     const doneNow = resume
       ? resume.phase === 'train'
         ? resume.epoch * plan.stepsPerEpoch
@@ -242,8 +270,8 @@ class CollectionSession {
   async run(): Promise<void> {
     const { plan, manifest } = this;
     const perRun = plan.runs > 1;
-    const firstRun = perRun ? manifest.checkpoints.length : 0;
-    if (manifest.checkpoints.length >= plan.count && !manifest.resume) return;
+    const firstRun = perRun ? Math.floor(manifest.checkpoints.length / plan.perRun) : 0;
+    if (manifest.checkpoints.length >= plan.count * plan.perRun && !manifest.resume) return;
     for (let run = firstRun; run < plan.runs; run++) await this.runOne(run);
     const last = manifest.resume?.stateFile;
     delete manifest.resume;
@@ -276,6 +304,7 @@ class CollectionSession {
     const { arch, strategy, out } = this.options;
     const index = this.manifest.checkpoints.length;
     const file = `${arch}-${strategy}-${String(index).padStart(4, '0')}.safetensors`;
+    const total = this.plan.count * this.plan.perRun;
     const { accuracy } = await evaluateAccuracy(model, test);
     const full: ZooCheckpointEntry = { file, arch, ...entry, testAccuracy: accuracy };
     const metadata: Record<string, string> = {
@@ -290,7 +319,7 @@ class CollectionSession {
     await writeSafetensors(join(out, file), await model.stateDict(), { metadata });
     this.manifest.checkpoints.push(full);
     this.log(
-      `checkpoint ${index + 1}/${this.plan.count} ${file} step ${entry.step} test accuracy ${(accuracy * 100).toFixed(2)}%`,
+      `checkpoint ${index + 1}/${total} ${file} step ${entry.step} test accuracy ${(accuracy * 100).toFixed(2)}%`,
     );
   }
 
@@ -301,7 +330,11 @@ class CollectionSession {
     const seed = (options.seed ?? 0) + (plan.runs > 1 ? run : 0);
     const train = taskCode ? binaryTaskView(this.data.train, taskCode) : this.data.train;
     const test = taskCode ? binaryTaskView(this.data.test, taskCode) : this.data.test;
-    const model = createModel(options.arch, { seed, numClasses: taskCode ? 2 : 10 });
+    const model = createModel(options.arch, {
+      ...options.model,
+      seed,
+      numClasses: taskCode ? 2 : 10,
+    });
     try {
       const resume = manifest.resume?.run === run ? manifest.resume : undefined;
       const state = resume ? await loadRunState(options.out, resume.stateFile) : undefined;
@@ -309,8 +342,7 @@ class CollectionSession {
       if (!resume || resume.phase === 'train') {
         await this.trainPhase(run, model, train, test, seed, resume?.epoch ?? 0, state?.optimizer);
         if (strategy === 'seeds' || strategy === 'tasks') {
-          const step = plan.recipe.epochs * plan.stepsPerEpoch;
-          await this.saveCheckpoint(model, { seed, step, ...(taskCode ? { taskCode } : {}) }, test);
+          // The checkpoints were saved at the ends of the last epochs (see trainPhase).
           await this.commit(undefined, model, Promise.resolve(new Map()));
           return;
         }
@@ -359,11 +391,17 @@ class CollectionSession {
           loss: p.loss,
           accuracy: p.accuracy,
           saved: this.manifest.checkpoints.length,
-          count: plan.count,
+          count: plan.count * plan.perRun,
           etaSeconds: this.eta(),
         });
       },
       onEpochEnd: async (record, trainer) => {
+        const perRunStrategy = options.strategy === 'seeds' || options.strategy === 'tasks';
+        if (perRunStrategy && record.epoch + 1 > plan.recipe.epochs - plan.perRun) {
+          const taskCode = options.strategy === 'tasks' ? plan.taskCodes[run] : undefined;
+          const step = (record.epoch + 1) * plan.stepsPerEpoch;
+          await this.saveCheckpoint(model, { seed, step, ...(taskCode ? { taskCode } : {}) }, test);
+        }
         this.log(
           `run ${run + 1}/${plan.runs} epoch ${record.epoch + 1}/${plan.recipe.epochs} loss ${record.loss.toFixed(4)} train ${(record.trainAccuracy * 100).toFixed(2)}% test ${((record.testAccuracy ?? 0) * 100).toFixed(2)}% (${record.seconds.toFixed(1)} s)`,
         );

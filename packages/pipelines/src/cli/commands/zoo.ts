@@ -5,6 +5,7 @@ import {
   type CollectProgress,
   collectZoo,
   DEFAULT_COUNTS,
+  readTaskCodes,
   readZoo,
   ZOO_STRATEGIES,
   ZooError,
@@ -55,6 +56,11 @@ export function registerZooCommand(program: Command): void {
     .option('--every <n>', 'rpg: optimiser steps between checkpoints (default: one epoch / count)')
     .option('--params <names>', 'pdiff: comma-separated module names to keep training')
     .option('--tasks <codes>', 'tasks: comma-separated 10-bit class codes (bit 0 is class 0)')
+    .option('--tasks-file <file>', 'tasks: a file of 10-bit class codes, one per line (# comments)')
+    .option('--exclude-tasks <file>', 'tasks: codes (one per line) the random codes must avoid')
+    .option('--per-run <k>', 'seeds/tasks: keep the last k epochs of every run (default 1)')
+    .option('--epochs <n>', "training epochs (default: the architecture's recipe)")
+    .option('--mlp-hidden <n>', 'mlp: hidden width (default 256)')
     .option('--backend <name>', 'tfjs backend (wasm trains fastest on CPU)', 'wasm')
     .action(
       async (options: {
@@ -66,6 +72,11 @@ export function registerZooCommand(program: Command): void {
         every?: string;
         params?: string;
         tasks?: string;
+        tasksFile?: string;
+        excludeTasks?: string;
+        perRun?: string;
+        epochs?: string;
+        mlpHidden?: string;
         backend: string;
       }) => {
         if (!(ARCH_NAMES as readonly string[]).includes(options.arch)) {
@@ -93,7 +104,17 @@ export function registerZooCommand(program: Command): void {
           count: parsePositive('count', options.count),
           every: parsePositive('every', options.every),
           pdiffParams: options.params?.split(',').map((s) => s.trim()),
-          taskCodes: options.tasks?.split(',').map((s) => s.trim()),
+          taskCodes: options.tasksFile
+            ? await readTaskCodes(options.tasksFile)
+            : options.tasks?.split(',').map((s) => s.trim()),
+          excludeTaskCodes: options.excludeTasks
+            ? await readTaskCodes(options.excludeTasks)
+            : undefined,
+          checkpointsPerRun: parsePositive('per-run', options.perRun),
+          recipe: options.epochs ? { epochs: parsePositive('epochs', options.epochs)! } : undefined,
+          model: options.mlpHidden
+            ? { mlp: { hidden: parsePositive('mlp-hidden', options.mlpHidden)! } }
+            : undefined,
           onProgress: (p) => {
             const now = Date.now();
             if (now - lastDraw < (tty ? 200 : 10_000)) return;
