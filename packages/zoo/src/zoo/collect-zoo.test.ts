@@ -160,6 +160,7 @@ describe('collectZoo', () => {
       taskCodes: ['0010000000', '1100000000'],
       checkpointsPerRun: 2,
       model: { mlp: { hidden: 16 } },
+      sharedSeed: true,
       out,
       data,
       recipe,
@@ -175,6 +176,7 @@ describe('collectZoo', () => {
     const first = await zoo.loadCheckpoint(0);
     expect(first.get('fc1.weight')!.shape).toEqual([16, 784]);
     expect(first.get('fc2.weight')!.shape).toEqual([2, 16]);
+    expect(tasks.checkpoints.map((c) => c.seed)).toEqual([0, 0, 0, 0]);
     // Called again, the finished zoo is left as it is.
     const again = await collectZoo({
       arch: 'mlp',
@@ -183,6 +185,7 @@ describe('collectZoo', () => {
       taskCodes: ['0010000000', '1100000000'],
       checkpointsPerRun: 2,
       model: { mlp: { hidden: 16 } },
+      sharedSeed: true,
       out,
       data,
       recipe,

@@ -76,6 +76,12 @@ export interface CollectZooOptions {
   pdiffParams?: string[];
   /** tasks: the 10-bit class codes (default: `count` seeded random non-trivial codes). */
   taskCodes?: string[];
+  /**
+   * seeds/tasks: give every run the base seed (same initial weights and batch order), so the
+   * tasks of a tasks zoo differ only by their labels and their weights stay comparable, which a
+   * generator that must interpolate between tasks needs (default false: run i uses seed + i).
+   */
+  sharedSeed?: boolean;
   /** tasks: codes the random default must not draw (held-out tasks). */
   excludeTaskCodes?: string[];
   /**
@@ -198,6 +204,7 @@ export async function collectZoo(options: CollectZooOptions): Promise<ZooManifes
     ...(options.excludeTaskCodes?.length ? { excludedTaskCodes: options.excludeTaskCodes } : {}),
     // Recorded only when not the default, so zoos collected before these options still resume.
     ...(plan.perRun > 1 ? { checkpointsPerRun: plan.perRun } : {}),
+    ...(options.sharedSeed ? { sharedSeed: true } : {}),
     ...(options.model ? { model: options.model } : {}),
   };
   const out = options.out;
@@ -327,7 +334,7 @@ class CollectionSession {
     const { options, plan, manifest } = this;
     const strategy = options.strategy;
     const taskCode = strategy === 'tasks' ? plan.taskCodes[run] : undefined;
-    const seed = (options.seed ?? 0) + (plan.runs > 1 ? run : 0);
+    const seed = (options.seed ?? 0) + (plan.runs > 1 && !options.sharedSeed ? run : 0);
     const train = taskCode ? binaryTaskView(this.data.train, taskCode) : this.data.train;
     const test = taskCode ? binaryTaskView(this.data.test, taskCode) : this.data.test;
     const model = createModel(options.arch, {

@@ -59,6 +59,7 @@ export function registerZooCommand(program: Command): void {
     .option('--tasks-file <file>', 'tasks: a file of 10-bit class codes, one per line (# comments)')
     .option('--exclude-tasks <file>', 'tasks: codes (one per line) the random codes must avoid')
     .option('--per-run <k>', 'seeds/tasks: keep the last k epochs of every run (default 1)')
+    .option('--shared-seed', 'seeds/tasks: every run starts from the same weights and batch order')
     .option('--epochs <n>', "training epochs (default: the architecture's recipe)")
     .option('--mlp-hidden <n>', 'mlp: hidden width (default 256)')
     .option('--backend <name>', 'tfjs backend (wasm trains fastest on CPU)', 'wasm')
@@ -75,6 +76,7 @@ export function registerZooCommand(program: Command): void {
         tasksFile?: string;
         excludeTasks?: string;
         perRun?: string;
+        sharedSeed?: boolean;
         epochs?: string;
         mlpHidden?: string;
         backend: string;
@@ -111,6 +113,7 @@ export function registerZooCommand(program: Command): void {
             ? await readTaskCodes(options.excludeTasks)
             : undefined,
           checkpointsPerRun: parsePositive('per-run', options.perRun),
+          sharedSeed: options.sharedSeed,
           recipe: options.epochs ? { epochs: parsePositive('epochs', options.epochs)! } : undefined,
           model: options.mlpHidden
             ? { mlp: { hidden: parsePositive('mlp-hidden', options.mlpHidden)! } }
