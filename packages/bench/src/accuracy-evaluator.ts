@@ -2,6 +2,7 @@ import type { StateDict } from '@pgen/checkpoint-io';
 import {
   type ArchName,
   type ClassifierModel,
+  type CreateModelOptions,
   createModel,
   evaluateAccuracy,
   type MnistData,
@@ -12,6 +13,8 @@ import { type WrongSet, wrongSet } from './wrong-set';
 export interface AccuracyEvaluatorOptions {
   /** Outputs of the classifier head (default 10: digits). */
   numClasses?: number;
+  /** Architecture sizes when not the zoo defaults (a zoo.json `config.model`). */
+  model?: Pick<CreateModelOptions, 'mlp' | 'resnet' | 'vit'>;
 }
 
 /** A model's test accuracy with what it predicted and which examples it got wrong. */
@@ -34,7 +37,7 @@ export class AccuracyEvaluator {
     readonly data: MnistData,
     options: AccuracyEvaluatorOptions = {},
   ) {
-    this.model = createModel(arch, { numClasses: options.numClasses ?? 10 });
+    this.model = createModel(arch, { ...options.model, numClasses: options.numClasses ?? 10 });
   }
 
   /**

@@ -20,4 +20,12 @@ export { RPG_FILES } from './rpg-io';
 export { type RpgFitCallbacks, type RpgGenerateOptions, RpgPipeline } from './rpg-pipeline';
 export type { RpgFitProgress } from './rpg-training';
 export type { RpgCheckpointing } from './rpg-training-state';
+export {
+  type BestMean,
+  type RpgUnseenTaskOptions,
+  type RpgUnseenTaskReport,
+  runRpgUnseenTaskExperiment,
+  UNSEEN_TASK_RATIO,
+  type UnseenTaskRow,
+} from './rpg-unseen-tasks';
 export { checkSameLayout, type LoadedZoo, loadZooDir } from './zoo-source';

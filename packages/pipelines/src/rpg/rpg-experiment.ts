@@ -227,7 +227,8 @@ function zooSeconds(manifest: object): number | null {
   return typeof seconds === 'number' ? seconds : null;
 }
 
-async function sameConfigPipeline(dir: string, config: RpgConfig): Promise<boolean> {
+/** True when `dir` holds a pipeline fitted with exactly `config` (so a fit can be reused). */
+export async function sameConfigPipeline(dir: string, config: RpgConfig): Promise<boolean> {
   try {
     await access(join(dir, RPG_FILES.config));
   } catch {

@@ -9,3 +9,11 @@ export async function writeTextAtomic(path: string, text: string): Promise<void>
     await handle.writeFile(text);
   });
 }
+
+/** Writes a binary file (a PNG plot) the same way. */
+export async function writeBytesAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeCheckpointAtomic(path, async (handle) => {
+    await handle.writeFile(bytes);
+  });
+}

@@ -12,6 +12,7 @@ import {
 import { runRpgExperiment } from '../../rpg/rpg-experiment';
 import { RpgPipeline } from '../../rpg/rpg-pipeline';
 import type { RpgFitProgress } from '../../rpg/rpg-training';
+import { runRpgUnseenTaskExperiment } from '../../rpg/rpg-unseen-tasks';
 import { writeTextAtomic } from '../../rpg/write-text-atomic';
 import { CliUsageError } from '../cli-error';
 import { createProgressWriter, formatSeconds } from '../progress';
@@ -28,6 +29,8 @@ interface ConfigFlags {
   seed?: string;
   teacherForcing?: boolean;
   lossReduction?: string;
+  condition?: string;
+  conditionLastK?: string;
   backend: string;
 }
 
@@ -169,6 +172,61 @@ export function registerRpgCommand(program: Command): void {
     },
   );
 
+  withConfigFlags(
+    rpg
+      .command('unseen-tasks')
+      .description(
+        "RPG's unseen-task study: fit (or reuse) a task-code-conditioned RPG on a tasks zoo, generate " +
+          'classifiers for the held-out codes and for seen ones, and compare them with classifiers trained on ' +
+          "those codes and with the nearest seen task's; writes <report>.json, <report>.md and plots.",
+      )
+      .requiredOption('--zoo <dir>', 'training tasks zoo (pgen zoo collect --strategy tasks)')
+      .requiredOption(
+        '--held-out-zoo <dir>',
+        'tasks zoo of the held-out codes, trained the same way',
+      )
+      .requiredOption('--work <dir>', 'working folder: pipeline/, training/ (resumable)')
+      .requiredOption('--report <path>', 'report path without extension')
+      .option('--count <n>', 'models generated per task', '10')
+      .option('--seen <n>', 'seen tasks reported beside the held-out ones', '20')
+      .option('--sampling-steps <n>', 'DDIM steps per model', '50'),
+  ).action(
+    async (
+      options: ConfigFlags & {
+        zoo: string;
+        heldOutZoo: string;
+        work: string;
+        report: string;
+        count: string;
+        seen: string;
+        samplingSteps: string;
+      },
+    ) => {
+      const config = await configFrom({ ...options, condition: 'task-code' });
+      const backend = await initBackend({ prefer: options.backend as 'wasm' });
+      const progress = createProgressWriter();
+      const report = await runRpgUnseenTaskExperiment({
+        zooDir: options.zoo,
+        heldOutZooDir: options.heldOutZoo,
+        workDir: options.work,
+        report: options.report,
+        config,
+        count: integer(options.count, '--count', 1),
+        seenCount: integer(options.seen, '--seen', 0),
+        samplingSteps: integer(options.samplingSteps, '--sampling-steps', 1),
+        backend: `${backend.name} (${backend.device})`,
+        command: `pgen ${process.argv.slice(2).join(' ')}`,
+        onLog: (line) => progress.log(line),
+        onFitProgress: (p) => progress.update(fitLine(p)),
+      });
+      progress.done();
+      const s = report.summary.held_out;
+      process.stdout.write(
+        `held-out tasks: trained ${(s.trained * 100).toFixed(2)}%, generated ${(s.generated * 100).toFixed(2)}% (${(s.ratio * 100).toFixed(1)}% of trained; target ${report.target.met ? 'met' : 'NOT met'}), nearest seen task ${(s.nearest * 100).toFixed(2)}%\n`,
+      );
+    },
+  );
+
   registerCompare(rpg);
 }
 
@@ -245,6 +303,11 @@ function withConfigFlags(command: Command): Command {
       'feed each position the previous clean token (generation goes token by token)',
     )
     .option('--loss-reduction <kind>', 'token (each token weighs the same) or element')
+    .option(
+      '--condition <kind>',
+      'none, or task-code (a tasks zoo: one 10-bit code per checkpoint)',
+    )
+    .option('--condition-last-k <k>', 'add the condition at the last k positions only (0: all)')
     .option('--seed <n>', 'seed of weights, step choices and noise')
     .option('--backend <name>', 'tfjs backend: auto, tensorflow, webgpu, wasm, cpu', 'wasm');
 }
@@ -278,6 +341,8 @@ async function configFrom(flags: ConfigFlags): Promise<RpgConfig> {
     seed: optional(flags.seed, '--seed', 0),
     teacherForcing: flags.teacherForcing,
     lossReduction: flags.lossReduction as RpgConfig['lossReduction'] | undefined,
+    condition: flags.condition as RpgConfig['condition'] | undefined,
+    conditionLastK: optional(flags.conditionLastK, '--condition-last-k', 0),
   };
   const merged = { ...base };
   for (const [key, value] of Object.entries(overrides)) {

@@ -1,0 +1,114 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend } from '@pgen/backends';
+import { collectZoo, loadMnist, type MnistData, splitMnist } from '@pgen/zoo';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runRpgUnseenTaskExperiment } from './rpg-unseen-tasks';
+
+const TRAIN_CODES = ['0000011111', '1111100000', '0101010101'];
+const HELD_OUT = '0000011110';
+const FIT = {
+  tokenSize: 64,
+  dPos: 16,
+  dModel: 16,
+  steps: 20,
+  tokensPerStep: 8,
+  denoiser: 'mlp' as const,
+  mlpHidden: 32,
+};
+
+describe('runRpgUnseenTaskExperiment', () => {
+  let dir: string;
+  let data: { train: MnistData; test: MnistData };
+
+  beforeAll(async () => {
+    await initBackend({ prefer: 'wasm' });
+    dir = mkdtempSync(join(tmpdir(), 'rpg-unseen-'));
+    const { train, test } = splitMnist(await loadMnist(), { trainCount: 9_000 });
+    data = { train: splitMnist(train, { trainCount: 400 }).train, test };
+    const common = {
+      arch: 'mlp' as const,
+      strategy: 'tasks' as const,
+      checkpointsPerRun: 2,
+      model: { mlp: { hidden: 4 } },
+      sharedSeed: true,
+      recipe: { epochs: 2, batchSize: 50 },
+      data,
+    };
+    await collectZoo({ ...common, count: 3, taskCodes: TRAIN_CODES, out: join(dir, 'train') });
+    await collectZoo({ ...common, count: 1, taskCodes: [HELD_OUT], out: join(dir, 'held') });
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reports trained, generated and nearest-seen-task accuracy per code, with plots', async () => {
+    const lines: string[] = [];
+    const report = await runRpgUnseenTaskExperiment({
+      zooDir: join(dir, 'train'),
+      heldOutZooDir: join(dir, 'held'),
+      workDir: join(dir, 'work'),
+      report: join(dir, 'report'),
+      config: FIT,
+      count: 2,
+      seenCount: 2,
+      samplingSteps: 3,
+      backend: 'wasm',
+      onLog: (line) => lines.push(line),
+    });
+    expect(report.held_out.map((r) => r.code)).toEqual([HELD_OUT]);
+    const row = report.held_out[0]!;
+    // 0000011110 is one bit from 0000011111 and far from the others.
+    expect(row.nearest).toMatchObject({ code: '0000011111', hamming: 1, count: 2 });
+    expect(row.trained.count).toBe(2);
+    expect(row.generated.count).toBe(2);
+    for (const v of [row.generated.mean, row.nearest.mean, row.trained.mean]) {
+      expect(v).toBeGreaterThan(0);
+      expect(v).toBeLessThanOrEqual(1);
+    }
+    expect(report.seen).toHaveLength(2);
+    for (const seen of report.seen) {
+      expect(TRAIN_CODES).toContain(seen.code);
+      // A seen task's neighbour is another task, never itself.
+      expect(seen.nearest.code).not.toBe(seen.code);
+    }
+    expect(report.config.condition).toBe('task-code');
+    expect(report.training_tasks).toBe(3);
+    expect(report.target.ratio).toBeCloseTo(
+      report.summary.held_out.generated / report.summary.held_out.trained,
+      10,
+    );
+    for (const file of ['report.json', 'report.md', 'report/held-out.png', 'report/seen.svg']) {
+      expect(existsSync(join(dir, file))).toBe(true);
+    }
+    expect(lines.some((l) => l.startsWith('task 1/3 0000011110'))).toBe(true);
+
+    // A second run with the same config reuses the fitted pipeline.
+    const again = await runRpgUnseenTaskExperiment({
+      zooDir: join(dir, 'train'),
+      heldOutZooDir: join(dir, 'held'),
+      workDir: join(dir, 'work'),
+      report: join(dir, 'report2'),
+      config: FIT,
+      count: 2,
+      seenCount: 0,
+      samplingSteps: 3,
+      backend: 'wasm',
+    });
+    expect(again.fit_reused).toBe(true);
+    expect(again.held_out[0]!.generated).toEqual(row.generated);
+  });
+
+  it('refuses a held-out code that the training zoo holds', async () => {
+    await expect(
+      runRpgUnseenTaskExperiment({
+        zooDir: join(dir, 'train'),
+        heldOutZooDir: join(dir, 'train'),
+        workDir: join(dir, 'work-leak'),
+        report: join(dir, 'leak'),
+        config: FIT,
+        backend: 'wasm',
+      }),
+    ).rejects.toThrow(/trains on held-out codes 0000011111, 1111100000, 0101010101/);
+    expect(existsSync(join(dir, 'leak.json'))).toBe(false);
+  });
+});
