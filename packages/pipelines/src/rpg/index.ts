@@ -1,3 +1,4 @@
+export { mnistTaskExamples } from './mnist-task-examples';
 export { PositionMlp, type PositionMlpOptions } from './position-mlp';
 export { PrototypeNetwork, type PrototypeNetworkConfig } from './prototype-network';
 export {
@@ -26,6 +27,10 @@ export {
   type RpgUnseenTaskReport,
   runRpgUnseenTaskExperiment,
   UNSEEN_TASK_RATIO,
+  type UnseenTaskArm,
+  type UnseenTaskCondition,
   type UnseenTaskRow,
+  type UnseenTaskSummary,
 } from './rpg-unseen-tasks';
+export { readTaskExamples } from './task-examples-file';
 export { checkSameLayout, type LoadedZoo, loadZooDir } from './zoo-source';

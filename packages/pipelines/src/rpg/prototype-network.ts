@@ -8,6 +8,8 @@ import {
 } from '@pgen/recurrent-prior';
 import {
   BinaryCodeEncoder,
+  DatasetEncoder,
+  type LabelledSet,
   type TaskEncoderConfig,
   taskEncoderFromConfig,
 } from '@pgen/task-encoder';
@@ -35,13 +37,19 @@ export interface PrototypeNetworkConfig {
 }
 
 /**
+ * The task a prototype pass is for: 10-bit class codes (a `BinaryCodeEncoder` condition) or
+ * labelled example sets (a `DatasetEncoder` condition), one per batch row.
+ */
+export type RpgTaskInput = readonly string[] | readonly LabelledSet[];
+
+/**
  * RPG's prototype path: `PriorInput` (projected position embedding + the permutation state of
  * a zoo checkpoint) → prior → one prototype per token, [batch, positions, dModel]. Children:
  * `input` (the PriorInput) and `prior`.
  */
 export class PrototypeNetwork extends Module {
   readonly input: PriorInput;
-  readonly conditionEncoder: BinaryCodeEncoder | undefined;
+  readonly conditionEncoder: BinaryCodeEncoder | DatasetEncoder | undefined;
   readonly prior: Module & {
     forward(x: tf.Tensor): tf.Tensor;
     forwardSegment?(x: tf.Tensor, state?: PriorSegmentState): PriorSegment;
@@ -70,7 +78,7 @@ export class PrototypeNetwork extends Module {
     this.conditionEncoder = config.condition
       ? this.addModule(
           'condition_encoder',
-          taskEncoderFromConfig(config.condition.encoder) as BinaryCodeEncoder,
+          taskEncoderFromConfig(config.condition.encoder) as BinaryCodeEncoder | DatasetEncoder,
         )
       : undefined;
     if (config.kind === 'none') {
@@ -139,12 +147,10 @@ export class PrototypeNetwork extends Module {
     positions: tf.Tensor,
     checkpoint: tf.Tensor,
     tokens?: tf.Tensor,
-    codes?: readonly string[],
+    task?: RpgTaskInput,
   ): tf.Tensor {
     return tf.tidy(() => {
-      const condition = this.conditionEncoder
-        ? this.conditionEncoder.encode(codes ?? [])
-        : undefined;
+      const condition = this.encodeTask(task);
       const states = this.hasPermutationStates;
       return this.prior.forward(
         this.input.forward({
@@ -176,16 +182,14 @@ export class PrototypeNetwork extends Module {
     offset: number;
     total: number;
     previousTokens?: tf.Tensor;
-    codes?: readonly string[];
+    task?: RpgTaskInput;
     state?: PriorSegmentState;
   }): PriorSegment {
     if (!this.prior.forwardSegment) {
       throw new Error(`the ${this.config.kind} prior cannot run window by window`);
     }
     return tf.tidy(() => {
-      const condition = this.conditionEncoder
-        ? this.conditionEncoder.encode(window.codes ?? [])
-        : undefined;
+      const condition = this.encodeTask(window.task);
       const x = this.input.forward({
         positions: window.positions,
         checkpoint: this.hasPermutationStates ? window.checkpoint : undefined,
@@ -197,6 +201,39 @@ export class PrototypeNetwork extends Module {
       });
       return this.prior.forwardSegment!(x, window.state);
     });
+  }
+
+  /** True when the condition is a set of labelled examples rather than a task code. */
+  get takesExamples(): boolean {
+    return this.conditionEncoder instanceof DatasetEncoder;
+  }
+
+  private encodeTask(task: RpgTaskInput | undefined): tf.Tensor | undefined {
+    const encoder = this.conditionEncoder;
+    if (!encoder) return undefined;
+    if (encoder instanceof DatasetEncoder) return encoder.encode((task ?? []) as LabelledSet[]);
+    return encoder.encode((task ?? []) as string[]);
+  }
+
+  /**
+   * The condition part of a config for labelled MNIST examples of a binary task: a
+   * `DatasetEncoder` (MLP features of the 784 pixels, two classes) to dModel.
+   */
+  static taskExamplesCondition(
+    dModel: number,
+    lastK: number,
+    seed: number,
+  ): NonNullable<PrototypeNetworkConfig['condition']> {
+    const encoder = new DatasetEncoder({
+      featureDim: 64,
+      numClasses: 2,
+      outputDim: dModel,
+      featureExtractor: { kind: 'mlp', inputSize: 784, hidden: 128 },
+      seed,
+    });
+    const config = encoder.config;
+    encoder.dispose();
+    return { encoder: config, lastK: lastK > 0 ? lastK : undefined };
   }
 
   /** Builds the condition part of a config: a BinaryCodeEncoder to dModel. */

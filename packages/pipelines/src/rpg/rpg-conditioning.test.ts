@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '@pgen/backends';
 import type { StateDict } from '@pgen/checkpoint-io';
+import { Rng } from '@pgen/nn';
+import type { LabelledSet } from '@pgen/task-encoder';
 import { describe, expect, it } from 'vitest';
 import { RpgPipeline } from './rpg-pipeline';
 import { tinyZoo } from './test-zoo';
@@ -88,5 +90,51 @@ describe('RpgPipeline with task-code conditions', () => {
       /without task conditions/,
     );
     plain.dispose();
+  });
+
+  it('conditions on labelled examples through a dataset encoder, saved and reloaded', async () => {
+    await initBackend({ prefer: 'cpu' });
+    const { checkpoints, codes } = twoTaskZoo();
+    // Examples of a task: 784 "pixels" whose label is the code's first bit.
+    const examples = (code: string, rng: Rng): LabelledSet => {
+      const n = 4;
+      const features = Float32Array.from({ length: n * 784 }, () => rng.next());
+      return { features, labels: Int32Array.from({ length: n }, () => Number(code[0])) };
+    };
+    const config = { ...FIT, condition: 'task-examples' as const, examplesPerTask: 4, steps: 3 };
+    await expect(RpgPipeline.fit(checkpoints, config, { taskCodes: codes })).rejects.toThrow(
+      /task-examples needs a source of labelled examples/,
+    );
+    const pipeline = await RpgPipeline.fit(checkpoints, config, {
+      taskCodes: codes,
+      taskExamples: examples,
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'rpg-examples-'));
+    try {
+      const set = examples(CODE_B, new Rng(1));
+      const [a] = await pipeline.generateStateDicts({
+        count: 1,
+        seed: 2,
+        steps: 3,
+        taskExamples: set,
+      });
+      expect([...a!.keys()]).toEqual([...checkpoints[0]!.keys()]);
+      await expect(pipeline.generateStateDicts({ count: 1, taskCode: CODE_A })).rejects.toThrow(
+        /conditioned on task examples/,
+      );
+      await pipeline.save(dir);
+      const loaded = await RpgPipeline.load(dir);
+      const [again] = await loaded.generateStateDicts({
+        count: 1,
+        seed: 2,
+        steps: 3,
+        taskExamples: set,
+      });
+      loaded.dispose();
+      expect(again!.get('fc2.weight')!.data).toEqual(a!.get('fc2.weight')!.data);
+    } finally {
+      pipeline.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -5,8 +5,12 @@ export type RpgPriorKind = 'mamba' | 'lstm' | 'transformer' | 'none';
 export const RPG_PRIOR_KINDS: readonly RpgPriorKind[] = ['mamba', 'lstm', 'transformer', 'none'];
 
 /** How generation is conditioned on a task. */
-export type RpgConditionKind = 'none' | 'task-code';
-export const RPG_CONDITION_KINDS: readonly RpgConditionKind[] = ['none', 'task-code'];
+export type RpgConditionKind = 'none' | 'task-code' | 'task-examples';
+export const RPG_CONDITION_KINDS: readonly RpgConditionKind[] = [
+  'none',
+  'task-code',
+  'task-examples',
+];
 
 /** Which token denoiser: RPG's conditional 1-D conv U-Net, or the faster residual MLP. */
 export type RpgDenoiserKind = 'unet' | 'mlp';
@@ -39,10 +43,13 @@ export interface RpgConfig {
    * Task condition of every checkpoint (issue #9): `task-code` reads each zoo checkpoint's
    * 10-bit class code (zoo.json `taskCode`) and feeds it, through a `BinaryCodeEncoder` trained
    * jointly, to the prior; generation then takes a code. Default `none`.
-   * Work in progress: wired through fit, save/load and generation, but on a two-task toy zoo
-   * (opposite centres) short fits do not yet generate the asked-for task's weights.
+   * `task-examples` describes each task by a handful of labelled examples instead (binary
+   * labels), through a `DatasetEncoder` trained jointly: the fit draws `examplesPerTask` examples
+   * of the checkpoint's task every step (`RpgFitCallbacks.taskExamples`), generation takes a set.
    */
   condition: RpgConditionKind;
+  /** Examples per task drawn for each training step under `task-examples` (default 32). */
+  examplesPerTask: number;
   /**
    * Add the condition only at the last k positions, as RPG's reference code does; 0 (default)
    * adds it at every position.
@@ -110,6 +117,7 @@ export function resolveRpgConfig(options: Partial<RpgConfig> = {}): RpgConfig {
     teacherForcing: false,
     condition: 'none',
     conditionLastK: 0,
+    examplesPerTask: 32,
     denoiser: 'unet',
     unetChannels: [1, 16, 32, 16, 1],
     unetKernelSize: 7,
@@ -138,6 +146,7 @@ export function resolveRpgConfig(options: Partial<RpgConfig> = {}): RpgConfig {
     'numTrainTimesteps',
     'steps',
     'tokensPerStep',
+    'examplesPerTask',
   ];
   for (const key of positiveInts) {
     const v = config[key];

@@ -9,6 +9,7 @@ import {
   type SamplerKind,
 } from '@pgen/diffusion-core';
 import { Rng } from '@pgen/nn';
+import type { LabelledSet } from '@pgen/task-encoder';
 import { TensorTokenizer } from '@pgen/tensor-tokenizer';
 import * as tf from '@tensorflow/tfjs-core';
 import { modelDeclarations, writeTensorStream } from './generated-file';
@@ -40,6 +41,11 @@ export interface RpgFitCallbacks {
    * state dicts (a zoo folder's zoo.json supplies them).
    */
   taskCodes?: readonly string[];
+  /**
+   * For `condition: 'task-examples'`: draws labelled examples of the task with code `code`
+   * (e.g. MNIST digits labelled by the code's bits); called once per training step.
+   */
+  taskExamples?: (code: string, rng: Rng) => LabelledSet;
 }
 
 /** Options of {@link RpgPipeline.generate} and {@link RpgPipeline.generateStateDicts}. */
@@ -56,8 +62,10 @@ export interface RpgGenerateOptions {
   chunkSize?: number;
   /** Called after each model is done with (models done, count). */
   onModel?: (done: number, count: number) => void;
-  /** The task to generate for, a 10-bit class code; required by a task-conditioned pipeline. */
+  /** The task to generate for, a 10-bit class code; required by a task-code pipeline. */
   taskCode?: string;
+  /** The task to generate for as labelled examples; required by a task-examples pipeline. */
+  taskExamples?: LabelledSet;
 }
 
 /** Models per base seed: model i of seed s uses s · SEED_STRIDE + i, so runs never collide. */
@@ -104,13 +112,16 @@ export class RpgPipeline {
     const checkpoints = loaded ? loaded.checkpoints : (zoo as readonly StateDict[]);
     checkSameLayout(checkpoints);
     const taskCodes = callbacks.taskCodes ?? loaded?.taskCodes;
-    if (config.condition === 'task-code') {
+    if (config.condition !== 'none') {
       if (!taskCodes || taskCodes.length !== checkpoints.length) {
         throw new RpgError(
-          `condition task-code needs one task code per checkpoint (zoo.json taskCode, from a \`tasks\` zoo); got ${taskCodes?.length ?? 0} for ${checkpoints.length} checkpoints`,
+          `condition ${config.condition} needs one task code per checkpoint (zoo.json taskCode, from a \`tasks\` zoo); got ${taskCodes?.length ?? 0} for ${checkpoints.length} checkpoints`,
         );
       }
       for (const code of taskCodes) checkTaskCode(code);
+    }
+    if (config.condition === 'task-examples' && !callbacks.taskExamples) {
+      throw new RpgError('condition task-examples needs a source of labelled examples per task');
     }
     const tokenizer = TensorTokenizer.fit(checkpoints, {
       granularity: 'layer',
@@ -131,7 +142,13 @@ export class RpgPipeline {
         condition:
           config.condition === 'task-code'
             ? PrototypeNetwork.taskCodeCondition(config.dModel, config.conditionLastK, config.seed)
-            : undefined,
+            : config.condition === 'task-examples'
+              ? PrototypeNetwork.taskExamplesCondition(
+                  config.dModel,
+                  config.conditionLastK,
+                  config.seed,
+                )
+              : undefined,
       },
       { rng },
     );
@@ -161,6 +178,10 @@ export class RpgPipeline {
           positions,
           encoded,
           taskCodes: config.condition === 'task-code' ? taskCodes : undefined,
+          taskExamples:
+            config.condition === 'task-examples'
+              ? (i, rng) => callbacks.taskExamples!(taskCodes![i]!, rng)
+              : undefined,
         },
         config,
         callbacks.onProgress,
@@ -232,12 +253,22 @@ export class RpgPipeline {
   }
 
   private checkCondition(options: RpgGenerateOptions): void {
-    const conditioned = this.parts.network.conditionEncoder !== undefined;
-    if (conditioned && options.taskCode === undefined) {
+    const network = this.parts.network;
+    const conditioned = network.conditionEncoder !== undefined;
+    const given = options.taskCode !== undefined || options.taskExamples !== undefined;
+    if (!conditioned && given) {
+      throw new RpgError('this pipeline was fitted without task conditions: it takes no task');
+    }
+    if (conditioned && network.takesExamples && options.taskExamples === undefined) {
+      throw new RpgError(
+        'this pipeline is conditioned on task examples: give labelled examples of the task',
+      );
+    }
+    if (conditioned && !network.takesExamples && options.taskCode === undefined) {
       throw new RpgError('this pipeline is task-conditioned: give the task code to generate for');
     }
-    if (!conditioned && options.taskCode !== undefined) {
-      throw new RpgError('this pipeline was fitted without task conditions: it takes no task code');
+    if (conditioned && !network.takesExamples && options.taskExamples !== undefined) {
+      throw new RpgError('this pipeline is conditioned on task codes, not examples');
     }
     if (options.taskCode !== undefined) checkTaskCode(options.taskCode);
   }

@@ -7,9 +7,10 @@ import {
   sampleChunks,
 } from '@pgen/diffusion-core';
 import { Rng } from '@pgen/nn';
+import type { LabelledSet } from '@pgen/task-encoder';
 import type { TensorTokenizer } from '@pgen/tensor-tokenizer';
 import * as tf from '@tensorflow/tfjs-core';
-import type { PrototypeNetwork } from './prototype-network';
+import type { PrototypeNetwork, RpgTaskInput } from './prototype-network';
 
 /** Options of one generated model. */
 export interface RpgSampleOptions {
@@ -21,8 +22,16 @@ export interface RpgSampleOptions {
   sampler?: SamplerKind;
   /** Tokens denoised at once (default 256); tfjs memory follows this, not the model size. */
   chunkSize?: number;
-  /** Task code, for a task-conditioned network. */
+  /** Task code, for a task-code-conditioned network. */
   taskCode?: string;
+  /** Labelled examples of the task, for a task-examples-conditioned network. */
+  taskExamples?: LabelledSet;
+}
+
+/** The network's task input for one model, from the options. */
+function taskInput(options: RpgSampleOptions): RpgTaskInput | undefined {
+  if (options.taskExamples) return [options.taskExamples];
+  return options.taskCode ? [options.taskCode] : undefined;
 }
 
 /** What generating one model needs from a fitted pipeline. */
@@ -54,8 +63,7 @@ export async function* sampleRpgModel(
   const { tokenizer, network, denoiser, scheduler } = parts;
   const [tokenCount, tokenSize] = tokenizer.shape;
   const checkpoint = network.randomCheckpoint(new Rng(options.seed));
-  const codes = options.taskCode ? [options.taskCode] : undefined;
-  const prototypes = new PrototypeWindows(parts, checkpoint, codes);
+  const prototypes = new PrototypeWindows(parts, checkpoint, taskInput(options));
   const decoder = tokenizer.createDecoder();
   try {
     const chunks = sampleChunks({
@@ -97,7 +105,7 @@ class PrototypeWindows {
   constructor(
     private readonly parts: RpgSamplingParts,
     private readonly checkpoint: tf.Tensor,
-    private readonly codes: readonly string[] | undefined,
+    private readonly task: RpgTaskInput | undefined,
   ) {}
 
   /** [end − start, dModel]; belongs to the caller. */
@@ -108,7 +116,7 @@ class PrototypeWindows {
     if (!network.segmentable) {
       this.all ??= tf.tidy(() => {
         const all = tf.tensor2d(positions, [total, dPos]);
-        return tf.squeeze(network.forward(all, this.checkpoint, undefined, this.codes), [0]);
+        return tf.squeeze(network.forward(all, this.checkpoint, undefined, this.task), [0]);
       });
       return tf.slice(this.all, [start, 0], [end - start, -1]);
     }
@@ -123,7 +131,7 @@ class PrototypeWindows {
         checkpoint: this.checkpoint,
         offset: start,
         total,
-        codes: this.codes,
+        task: this.task,
         state: this.state,
       }),
     );
@@ -156,7 +164,7 @@ async function* sampleTeacherForced(
   const [tokenCount, tokenSize] = tokenizer.shape;
   const dPos = parts.positions.length / tokenCount;
   const mask = tokenizer.mask();
-  const codes = options.taskCode ? [options.taskCode] : undefined;
+  const task = taskInput(options);
   const checkpoint = network.randomCheckpoint(new Rng(options.seed));
   // Only the Transformer fallback needs the whole sequence and every position at once.
   const sequence = network.segmentable ? undefined : new Float32Array(tokenCount * tokenSize);
@@ -173,7 +181,7 @@ async function* sampleTeacherForced(
         prototype = tf.tidy(() => {
           const tokens = tf.tensor3d(sequence, [1, tokenCount, tokenSize]);
           return tf.slice(
-            tf.squeeze(network.forward(positions, checkpoint, tokens, codes), [0]),
+            tf.squeeze(network.forward(positions, checkpoint, tokens, task), [0]),
             [p, 0],
             [1, -1],
           );
@@ -186,7 +194,7 @@ async function* sampleTeacherForced(
             offset: p,
             total: tokenCount,
             previousTokens: tf.tensor3d(previous, [1, 1, tokenSize]),
-            codes,
+            task,
             state,
           }),
         );

@@ -6,9 +6,10 @@ import {
   diffusionTrainingLoss,
 } from '@pgen/diffusion-core';
 import { AdamW, cosineWithWarmup, Rng } from '@pgen/nn';
+import type { LabelledSet } from '@pgen/task-encoder';
 import type { EncodedTokens } from '@pgen/tensor-tokenizer';
 import * as tf from '@tensorflow/tfjs-core';
-import type { PrototypeNetwork } from './prototype-network';
+import type { PrototypeNetwork, RpgTaskInput } from './prototype-network';
 import type { RpgConfig } from './rpg-config';
 import { RpgError } from './rpg-error';
 import {
@@ -41,6 +42,11 @@ export interface RpgTrainingParts {
   encoded: readonly EncodedTokens[];
   /** Each checkpoint's task code, for a task-conditioned network. */
   taskCodes?: readonly string[];
+  /**
+   * Labelled examples of checkpoint `index`'s task, drawn with `rng` (a task-examples network):
+   * a fresh set every step, so the encoder learns the task, not one particular set.
+   */
+  taskExamples?: (index: number, rng: Rng) => LabelledSet;
 }
 
 /**
@@ -123,11 +129,15 @@ export async function trainRpg(
       const clean = network.teacherForced
         ? cleanSequence(encoded[c]!, tokenCount, tokenSize)
         : undefined;
+      const task: RpgTaskInput | undefined = parts.taskExamples
+        ? [parts.taskExamples(c, stepRng)]
+        : parts.taskCodes
+          ? [parts.taskCodes[c]!]
+          : undefined;
       const { loss, gradNorm } = optimizer.minimize(
         () =>
           tf.tidy(() => {
-            const codes = parts.taskCodes ? [parts.taskCodes[c]!] : undefined;
-            const prototypes = network.forward(positions, checkpoint, clean, codes);
+            const prototypes = network.forward(positions, checkpoint, clean, task);
             const condition = tf.gather(tf.squeeze(prototypes, [0]), index);
             return diffusionTrainingLoss({
               scheduler,

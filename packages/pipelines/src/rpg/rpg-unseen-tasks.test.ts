@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { initBackend } from '@pgen/backends';
 import { collectZoo, loadMnist, type MnistData, splitMnist } from '@pgen/zoo';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runRpgUnseenTaskExperiment } from './rpg-unseen-tasks';
+import { runRpgUnseenTaskExperiment, type UnseenTaskArm } from './rpg-unseen-tasks';
 
 const TRAIN_CODES = ['0000011111', '1111100000', '0101010101'];
 const HELD_OUT = '0000011110';
@@ -41,9 +41,9 @@ describe('runRpgUnseenTaskExperiment', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('reports trained, generated and nearest-seen-task accuracy per code, with plots', async () => {
+  it('reports trained, generated and nearest-seen-task accuracy per code and condition', async () => {
     const lines: string[] = [];
-    const report = await runRpgUnseenTaskExperiment({
+    const full = await runRpgUnseenTaskExperiment({
       zooDir: join(dir, 'train'),
       heldOutZooDir: join(dir, 'held'),
       workDir: join(dir, 'work'),
@@ -55,6 +55,8 @@ describe('runRpgUnseenTaskExperiment', () => {
       backend: 'wasm',
       onLog: (line) => lines.push(line),
     });
+    expect(full.arms.map((a) => a.condition)).toEqual(['task-code', 'task-examples']);
+    const [report, examples] = full.arms as [UnseenTaskArm, UnseenTaskArm];
     expect(report.held_out.map((r) => r.code)).toEqual([HELD_OUT]);
     const row = report.held_out[0]!;
     // 0000011110 is one bit from 0000011111 and far from the others.
@@ -72,15 +74,25 @@ describe('runRpgUnseenTaskExperiment', () => {
       expect(seen.nearest.code).not.toBe(seen.code);
     }
     expect(report.config.condition).toBe('task-code');
-    expect(report.training_tasks).toBe(3);
+    expect(examples.config.condition).toBe('task-examples');
+    // The trained and nearest-task figures do not depend on the condition.
+    expect(examples.held_out[0]!.trained).toEqual(row.trained);
+    expect(examples.held_out[0]!.nearest).toEqual(row.nearest);
+    expect(examples.held_out[0]!.generated.count).toBe(2);
+    expect(full.training_tasks).toBe(3);
     expect(report.target.ratio).toBeCloseTo(
       report.summary.held_out.generated / report.summary.held_out.trained,
       10,
     );
-    for (const file of ['report.json', 'report.md', 'report/held-out.png', 'report/seen.svg']) {
+    for (const file of [
+      'report.json',
+      'report.md',
+      'report/task-code-held-out.png',
+      'report/task-examples-seen.svg',
+    ]) {
       expect(existsSync(join(dir, file))).toBe(true);
     }
-    expect(lines.some((l) => l.startsWith('task 1/3 0000011110'))).toBe(true);
+    expect(lines.some((l) => l.startsWith('task-code task 1/3 0000011110'))).toBe(true);
 
     // A second run with the same config reuses the fitted pipeline.
     const again = await runRpgUnseenTaskExperiment({
@@ -92,10 +104,11 @@ describe('runRpgUnseenTaskExperiment', () => {
       count: 2,
       seenCount: 0,
       samplingSteps: 3,
+      conditions: ['task-code'],
       backend: 'wasm',
     });
-    expect(again.fit_reused).toBe(true);
-    expect(again.held_out[0]!.generated).toEqual(row.generated);
+    expect(again.arms[0]!.fit_reused).toBe(true);
+    expect(again.arms[0]!.held_out[0]!.generated).toEqual(row.generated);
   });
 
   it('refuses a held-out code that the training zoo holds', async () => {

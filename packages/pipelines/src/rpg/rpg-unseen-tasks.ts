@@ -10,6 +10,7 @@ import {
   type MnistData,
   readZoo,
 } from '@pgen/zoo';
+import { mnistTaskExamples } from './mnist-task-examples';
 import { type RpgConfig, resolveRpgConfig } from './rpg-config';
 import { RpgError } from './rpg-error';
 import { sameConfigPipeline } from './rpg-experiment';
@@ -17,23 +18,34 @@ import { RpgPipeline } from './rpg-pipeline';
 import type { RpgFitProgress } from './rpg-training';
 import { writeBytesAtomic, writeTextAtomic } from './write-text-atomic';
 
+/** The task conditions the study compares. */
+export type UnseenTaskCondition = 'task-code' | 'task-examples';
+
 /** Options of {@link runRpgUnseenTaskExperiment}. */
 export interface RpgUnseenTaskOptions {
   /** The training zoo: a `tasks` zoo (zoo.json `taskCode` per checkpoint). */
   zooDir: string;
   /** A `tasks` zoo of the held-out codes, trained the same way: what training on them gives. */
   heldOutZooDir: string;
-  /** Working folder: `pipeline/` (reused when fitted with the same config) and `training/`. */
+  /**
+   * Working folder: `<condition>/pipeline/` (reused when fitted with the same config) and
+   * `<condition>/training/` per condition.
+   */
   workDir: string;
   /** Report path without extension: `<report>.json`, `<report>.md`, plots in `<report>/`. */
   report: string;
-  /** Training config; `condition` is forced to `task-code`. */
+  /** Training config; `condition` is set per arm. */
   config?: Partial<RpgConfig>;
+  /**
+   * Arms, in order (default both): `task-code` (the 10-bit code) and `task-examples`
+   * (`examplesPerTask` labelled training digits of the task through a dataset encoder).
+   */
+  conditions?: readonly UnseenTaskCondition[];
   /** Models generated per task (default 10). */
   count?: number;
   /** Seen tasks reported beside the held-out ones, drawn from the training zoo (default 20). */
   seenCount?: number;
-  /** Seed of the generated models and of the seen-task sample (default 0). */
+  /** Seed of the generated models, the seen-task sample and the example sets (default 0). */
   seed?: number;
   /** DDIM steps per model (default 50). */
   samplingSteps?: number;
@@ -63,17 +75,30 @@ export interface UnseenTaskRow {
   nearest: BestMean & { code: string; hamming: number };
 }
 
-/** `<report>.json` of {@link runRpgUnseenTaskExperiment}. */
-export interface RpgUnseenTaskReport {
+/** Means over tasks of each row's means. */
+export interface UnseenTaskSummary {
+  trained: number;
+  generated: number;
+  nearest: number;
+  /** generated / trained. */
+  ratio: number;
+}
+
+/** One condition's results. */
+export interface UnseenTaskArm {
+  condition: UnseenTaskCondition;
   held_out: UnseenTaskRow[];
   seen: UnseenTaskRow[];
-  /** Means over tasks of each row's means. */
-  summary: {
-    held_out: { trained: number; generated: number; nearest: number; ratio: number };
-    seen: { trained: number; generated: number; nearest: number; ratio: number };
-  };
+  summary: { held_out: UnseenTaskSummary; seen: UnseenTaskSummary };
   target: { ratio_required: number; ratio: number; met: boolean; above_nearest: boolean };
   config: RpgConfig & { count: number; seed: number; samplingSteps: number; sampler: 'ddim' };
+  seconds: { fit: number | null; generate: number; eval: number };
+  fit_reused: boolean;
+}
+
+/** `<report>.json` of {@link runRpgUnseenTaskExperiment}. */
+export interface RpgUnseenTaskReport {
+  arms: UnseenTaskArm[];
   zoo_dir: string;
   held_out_zoo_dir: string;
   training_tasks: number;
@@ -82,8 +107,6 @@ export interface RpgUnseenTaskReport {
   tokens: [number, number];
   test_examples: number;
   backend: string;
-  seconds: { fit: number | null; generate: number; eval: number };
-  fit_reused: boolean;
   command: string | null;
 }
 
@@ -91,16 +114,16 @@ export interface RpgUnseenTaskReport {
 export const UNSEEN_TASK_RATIO = 0.97;
 
 /**
- * RPG's unseen-task study: fit a task-code-conditioned RPG on a zoo of binary MNIST tasks,
- * generate classifiers for held-out codes (and for a sample of training codes), and compare
- * them with classifiers trained on those codes and with the nearest training task's weights,
- * which is what a generator that only looks up neighbours would give.
+ * RPG's unseen-task study: fit a task-conditioned RPG on a zoo of binary MNIST tasks (one fit
+ * per condition), generate classifiers for held-out codes and for a sample of training codes,
+ * and compare them with classifiers trained on those codes and with the nearest training
+ * task's weights, which is what a generator that only looks up neighbours would give.
  */
 export async function runRpgUnseenTaskExperiment(
   options: RpgUnseenTaskOptions,
 ): Promise<RpgUnseenTaskReport> {
   const log = options.onLog ?? (() => {});
-  const config = resolveRpgConfig({ ...options.config, condition: 'task-code' });
+  const conditions = options.conditions ?? ['task-code', 'task-examples'];
   const count = options.count ?? 10;
   const seed = options.seed ?? 0;
   const samplingSteps = options.samplingSteps ?? 50;
@@ -116,110 +139,117 @@ export async function runRpgUnseenTaskExperiment(
   }
   const modelSizes = (train.manifest.config as { model?: CreateModelOptions }).model ?? {};
   const arch = train.manifest.arch;
-
-  const pipelineDir = join(options.workDir, 'pipeline');
-  let pipeline: RpgPipeline;
-  let fitSeconds: number | null = null;
-  let reused = false;
-  const t0 = Date.now();
-  if (await sameConfigPipeline(pipelineDir, config)) {
-    log(`reusing the fitted pipeline in ${pipelineDir}`);
-    pipeline = await RpgPipeline.load(pipelineDir);
-    reused = true;
-    fitSeconds = pipeline.fitInfo?.seconds ?? null;
-  } else {
-    log(`fitting task-conditioned RPG on ${options.zooDir} (${config.steps} steps)`);
-    pipeline = await RpgPipeline.fit(options.zooDir, config, {
-      onProgress: options.onFitProgress,
-      checkpointing: { dir: join(options.workDir, 'training'), every: 200 },
-    });
-    await pipeline.save(pipelineDir);
-    fitSeconds = (Date.now() - t0) / 1000;
-  }
-  const tokens = pipeline.tokenizer.shape;
-
+  const splits = await loadMnistSplits();
+  const test = splits.test;
   const seenCodes = sample([...byCode.keys()], options.seenCount ?? 20, new Rng(seed + 1));
   const heldOutCodes = [...heldOutByCode.keys()];
-  const test = (await loadMnistSplits()).test;
-  let generateSeconds = 0;
-  let evalSeconds = 0;
-  let parameters = 0;
-  const rowFor = async (code: string, own: TaskCheckpoints, k: number, of: number) => {
-    const view = binaryTaskView(test, code);
-    const t1 = Date.now();
-    let models: StateDict[];
-    try {
-      models = await pipeline.generateStateDicts({
-        count,
-        seed: seed + 1000 * k,
-        steps: samplingSteps,
-        sampler: 'ddim',
-        taskCode: code,
-      });
-    } catch (error) {
-      pipeline.dispose();
-      throw error;
-    }
-    generateSeconds += (Date.now() - t1) / 1000;
-    const t2 = Date.now();
-    parameters ||= [...models[0]!.values()].reduce((n, t) => n + t.data.length, 0);
-    const generated = await evaluateAll(arch, view, modelSizes, models);
-    const nearest = nearestCode(code, byCode);
-    const nearestZoo = await Promise.all(
+  const tasks = [
+    ...heldOutCodes.map((code) => ({ code, own: heldOutByCode.get(code)!, seen: false })),
+    ...seenCodes.map((code) => ({ code, own: byCode.get(code)!, seen: true })),
+  ];
+
+  // The nearest-seen-task baseline does not depend on the condition: once per task.
+  const nearestRows = new Map<string, UnseenTaskRow['nearest']>();
+  for (const task of tasks) {
+    // A seen code's nearest other code: itself would be distance 0.
+    const nearest = nearestCode(task.code, byCode, task.seen ? task.code : undefined);
+    const checkpoints = await Promise.all(
       byCode.get(nearest.code)!.indices.map((i) => train.loadCheckpoint(i)),
     );
-    const nearestAcc = await evaluateAll(arch, view, modelSizes, nearestZoo);
-    evalSeconds += (Date.now() - t2) / 1000;
-    const row: UnseenTaskRow = {
-      code,
-      trained: bestMean(own.accuracies),
-      generated: bestMean(generated),
-      nearest: { ...bestMean(nearestAcc), ...nearest },
-    };
-    log(
-      `task ${k + 1}/${of} ${code}: trained ${pct(row.trained.mean)}, generated ${pct(row.generated.mean)}, nearest ${nearest.code} ${pct(row.nearest.mean)}`,
-    );
-    return row;
-  };
-  const heldOut: UnseenTaskRow[] = [];
-  const seen: UnseenTaskRow[] = [];
-  const total = heldOutCodes.length + seenCodes.length;
-  try {
-    for (const [i, code] of heldOutCodes.entries()) {
-      heldOut.push(await rowFor(code, heldOutByCode.get(code)!, i, total));
-    }
-    for (const [i, code] of seenCodes.entries()) {
-      // A seen code's nearest other code: itself would be distance 0.
-      const own = byCode.get(code)!;
-      byCode.delete(code);
-      try {
-        seen.push(await rowFor(code, own, heldOutCodes.length + i, total));
-      } finally {
-        byCode.set(code, own);
-      }
-    }
-  } finally {
-    pipeline.dispose();
+    const view = binaryTaskView(test, task.code);
+    const accuracies = await evaluateAll(arch, view, modelSizes, checkpoints);
+    nearestRows.set(task.code, { ...bestMean(accuracies), ...nearest });
   }
 
-  const summarise = (rows: UnseenTaskRow[]) => {
-    const trained = mean(rows.map((r) => r.trained.mean));
-    const generated = mean(rows.map((r) => r.generated.mean));
-    const nearest = mean(rows.map((r) => r.nearest.mean));
-    return { trained, generated, nearest, ratio: generated / trained };
-  };
-  const summary = { held_out: summarise(heldOut), seen: summarise(seen) };
+  let parameters = 0;
+  let tokens: [number, number] = [0, 0];
+  const arms: UnseenTaskArm[] = [];
+  for (const condition of conditions) {
+    const config = resolveRpgConfig({ ...options.config, condition });
+    const examples = mnistTaskExamples(splits.train, config.examplesPerTask);
+    const workDir = join(options.workDir, condition);
+    const pipelineDir = join(workDir, 'pipeline');
+    let pipeline: RpgPipeline;
+    let fitSeconds: number | null = null;
+    let reused = false;
+    const t0 = Date.now();
+    if (await sameConfigPipeline(pipelineDir, config)) {
+      log(`${condition}: reusing the fitted pipeline in ${pipelineDir}`);
+      pipeline = await RpgPipeline.load(pipelineDir);
+      reused = true;
+      fitSeconds = pipeline.fitInfo?.seconds ?? null;
+    } else {
+      log(`${condition}: fitting on ${options.zooDir} (${config.steps} steps)`);
+      pipeline = await RpgPipeline.fit(options.zooDir, config, {
+        onProgress: options.onFitProgress,
+        checkpointing: { dir: join(workDir, 'training'), every: 200 },
+        taskExamples: condition === 'task-examples' ? examples : undefined,
+      });
+      await pipeline.save(pipelineDir);
+      fitSeconds = (Date.now() - t0) / 1000;
+    }
+    tokens = pipeline.tokenizer.shape;
+    let generateSeconds = 0;
+    let evalSeconds = 0;
+    const heldOut: UnseenTaskRow[] = [];
+    const seen: UnseenTaskRow[] = [];
+    try {
+      for (const [k, task] of tasks.entries()) {
+        const t1 = Date.now();
+        const models = await pipeline.generateStateDicts({
+          count,
+          seed: seed + 1000 * k,
+          steps: samplingSteps,
+          sampler: 'ddim',
+          ...(condition === 'task-examples'
+            ? // One set per task, from the training split, as a user with a few labelled digits.
+              { taskExamples: examples(task.code, new Rng(seed + 7919 * (k + 1))) }
+            : { taskCode: task.code }),
+        });
+        generateSeconds += (Date.now() - t1) / 1000;
+        const t2 = Date.now();
+        parameters ||= [...models[0]!.values()].reduce((n, t) => n + t.data.length, 0);
+        const view = binaryTaskView(test, task.code);
+        const generated = await evaluateAll(arch, view, modelSizes, models);
+        evalSeconds += (Date.now() - t2) / 1000;
+        const row: UnseenTaskRow = {
+          code: task.code,
+          trained: bestMean(task.own.accuracies),
+          generated: bestMean(generated),
+          nearest: nearestRows.get(task.code)!,
+        };
+        (task.seen ? seen : heldOut).push(row);
+        log(
+          `${condition} task ${k + 1}/${tasks.length} ${task.code}${task.seen ? ' (seen)' : ''}: trained ${pct(row.trained.mean)}, generated ${pct(row.generated.mean)}, nearest ${row.nearest.code} ${pct(row.nearest.mean)}`,
+        );
+      }
+    } finally {
+      pipeline.dispose();
+    }
+    const summary = { held_out: summarise(heldOut), seen: summarise(seen) };
+    arms.push({
+      condition,
+      held_out: heldOut,
+      seen,
+      summary,
+      target: {
+        ratio_required: UNSEEN_TASK_RATIO,
+        ratio: summary.held_out.ratio,
+        met: summary.held_out.ratio >= UNSEEN_TASK_RATIO,
+        above_nearest: summary.held_out.generated > summary.held_out.nearest,
+      },
+      config: { ...config, count, seed, samplingSteps, sampler: 'ddim' },
+      seconds: {
+        fit: fitSeconds === null ? null : round(fitSeconds),
+        generate: round(generateSeconds),
+        eval: round(evalSeconds),
+      },
+      fit_reused: reused,
+    });
+  }
+
   const report: RpgUnseenTaskReport = {
-    held_out: heldOut,
-    seen,
-    summary,
-    target: {
-      ratio_required: UNSEEN_TASK_RATIO,
-      ratio: summary.held_out.ratio,
-      met: summary.held_out.ratio >= UNSEEN_TASK_RATIO,
-      above_nearest: summary.held_out.generated > summary.held_out.nearest,
-    },
-    config: { ...config, count, seed, samplingSteps, sampler: 'ddim' },
+    arms,
     zoo_dir: options.zooDir,
     held_out_zoo_dir: options.heldOutZooDir,
     training_tasks: byCode.size,
@@ -228,24 +258,29 @@ export async function runRpgUnseenTaskExperiment(
     tokens,
     test_examples: test.count,
     backend: options.backend,
-    seconds: {
-      fit: fitSeconds === null ? null : round(fitSeconds),
-      generate: round(generateSeconds),
-      eval: round(evalSeconds),
-    },
-    fit_reused: reused,
     command: options.command ?? null,
   };
   await writeTextAtomic(`${options.report}.json`, `${JSON.stringify(report, null, 2)}\n`);
-  const plot = await renderPlot(taskPlotSpec(heldOut, 'Held-out task codes'));
-  const seenPlot = await renderPlot(taskPlotSpec(seen, 'Seen task codes'));
-  await writeBytesAtomic(join(options.report, 'held-out.png'), plot.png);
-  await writeTextAtomic(join(options.report, 'held-out.svg'), plot.svg);
-  await writeBytesAtomic(join(options.report, 'seen.png'), seenPlot.png);
-  await writeTextAtomic(join(options.report, 'seen.svg'), seenPlot.svg);
+  for (const arm of arms) {
+    for (const [part, rows] of [
+      ['held-out', arm.held_out],
+      ['seen', arm.seen],
+    ] as const) {
+      const plot = await renderPlot(taskPlotSpec(rows, `${part} task codes, ${arm.condition}`));
+      await writeBytesAtomic(join(options.report, `${arm.condition}-${part}.png`), plot.png);
+      await writeTextAtomic(join(options.report, `${arm.condition}-${part}.svg`), plot.svg);
+    }
+  }
   await writeTextAtomic(`${options.report}.md`, unseenMarkdown(report, options.report));
   log(`report → ${options.report}.json, ${options.report}.md`);
   return report;
+}
+
+function summarise(rows: readonly UnseenTaskRow[]): UnseenTaskSummary {
+  const trained = mean(rows.map((r) => r.trained.mean));
+  const generated = mean(rows.map((r) => r.generated.mean));
+  const nearest = mean(rows.map((r) => r.nearest.mean));
+  return { trained, generated, nearest, ratio: generated / trained };
 }
 
 type TopLevelSpec = Parameters<typeof renderPlot>[0];
@@ -276,9 +311,11 @@ function groupByCode(
 function nearestCode(
   code: string,
   byCode: Map<string, TaskCheckpoints>,
+  exclude?: string,
 ): { code: string; hamming: number } {
   let best = { code: '', hamming: Number.POSITIVE_INFINITY };
   for (const other of byCode.keys()) {
+    if (other === exclude) continue;
     let d = 0;
     for (let i = 0; i < code.length; i++) if (code[i] !== other[i]) d++;
     if (d < best.hamming) best = { code: other, hamming: d };
@@ -365,32 +402,53 @@ function unseenMarkdown(r: RpgUnseenTaskReport, reportDir: string): string {
         `| \`${row.code}\` | ${pct(row.trained.best)} / ${pct(row.trained.mean)} | ${pct(row.generated.best)} / ${pct(row.generated.mean)} | \`${row.nearest.code}\` (${row.nearest.hamming}) | ${pct(row.nearest.best)} / ${pct(row.nearest.mean)} |`,
     ),
   ];
-  const s = r.summary;
-  return [
+  const label = (c: UnseenTaskCondition) =>
+    c === 'task-code' ? '10-bit task code' : 'labelled examples (dataset encoder)';
+  const first = r.arms[0];
+  const lines = [
     '# Conditional RPG on unseen binary MNIST tasks',
     '',
     r.command ? `Reproduce: \`${r.command}\`` : '',
     '',
-    `Training zoo \`${r.zoo_dir}\`: ${r.training_tasks} task codes, ${r.checkpoints} checkpoints (${r.parameters} parameters, ${r.tokens[0]} tokens of ${r.tokens[1]}); held-out classifiers from \`${r.held_out_zoo_dir}\`. ${r.config.count} generated models per task, DDIM ${r.config.samplingSteps} steps; condition: 10-bit task code${r.config.conditionLastK > 0 ? ` at the last ${r.config.conditionLastK} positions` : ' at every position'}. Test split: ${r.test_examples} images, labels by the task's code. Backend ${r.backend}; fit ${r.seconds.fit ?? '?'} s${r.fit_reused ? ' (fitted earlier, reused)' : ''}, generate ${r.seconds.generate} s, eval ${r.seconds.eval} s.`,
+    `Training zoo \`${r.zoo_dir}\`: ${r.training_tasks} task codes, ${r.checkpoints} checkpoints (${r.parameters} parameters, ${r.tokens[0]} tokens of ${r.tokens[1]}); held-out classifiers from \`${r.held_out_zoo_dir}\`. ${first?.config.count ?? 0} generated models per task, DDIM ${first?.config.samplingSteps ?? 0} steps. Test split: ${r.test_examples} images, labelled by each task's code. Backend ${r.backend}.`,
     '',
-    '| tasks | trained mean | generated mean | generated / trained | nearest seen task mean |',
-    '|---|---|---|---|---|',
-    `| held out (${r.held_out.length}) | ${pct(s.held_out.trained)} | ${pct(s.held_out.generated)} | ${(s.held_out.ratio * 100).toFixed(1)}% | ${pct(s.held_out.nearest)} |`,
-    `| seen (${r.seen.length}) | ${pct(s.seen.trained)} | ${pct(s.seen.generated)} | ${(s.seen.ratio * 100).toFixed(1)}% | ${pct(s.seen.nearest)} |`,
-    '',
-    `Target (issue #9): held-out generated mean ≥ ${UNSEEN_TASK_RATIO * 100}% of the trained mean: ${r.target.met ? 'met' : '**not met**'} (${(r.target.ratio * 100).toFixed(1)}%); above the nearest-neighbour baseline: ${r.target.above_nearest ? 'yes' : '**no**'}.`,
-    '',
-    '## Held-out codes',
-    '',
-    `![held-out](${name}/held-out.png)`,
-    '',
-    ...table(r.held_out),
-    '',
-    '## Seen codes',
-    '',
-    `![seen](${name}/seen.png)`,
-    '',
-    ...table(r.seen),
-    '',
-  ].join('\n');
+    '| condition | tasks | trained mean | generated mean | generated / trained | nearest seen task mean | fit / generate / eval s |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  for (const arm of r.arms) {
+    const s = arm.seconds;
+    const time = `${s.fit ?? '?'}${arm.fit_reused ? ' (reused)' : ''} / ${s.generate} / ${s.eval}`;
+    for (const [part, rows, sum] of [
+      ['held out', arm.held_out, arm.summary.held_out],
+      ['seen', arm.seen, arm.summary.seen],
+    ] as const) {
+      lines.push(
+        `| ${label(arm.condition)} | ${part} (${rows.length}) | ${pct(sum.trained)} | ${pct(sum.generated)} | ${(sum.ratio * 100).toFixed(1)}% | ${pct(sum.nearest)} | ${time} |`,
+      );
+    }
+  }
+  lines.push('');
+  for (const arm of r.arms) {
+    lines.push(
+      `Target (issue #9), ${label(arm.condition)}: held-out generated mean ≥ ${UNSEEN_TASK_RATIO * 100}% of the trained mean: ${arm.target.met ? 'met' : '**not met**'} (${(arm.target.ratio * 100).toFixed(1)}%); above the nearest-seen-task baseline: ${arm.target.above_nearest ? 'yes' : '**no**'}. Condition ${arm.config.conditionLastK > 0 ? `at the last ${arm.config.conditionLastK} positions` : 'at every position'}.`,
+      '',
+    );
+  }
+  for (const arm of r.arms) {
+    lines.push(
+      `## ${label(arm.condition)}: held-out codes`,
+      '',
+      `![held-out](${name}/${arm.condition}-held-out.png)`,
+      '',
+      ...table(arm.held_out),
+      '',
+      `## ${label(arm.condition)}: seen codes`,
+      '',
+      `![seen](${name}/${arm.condition}-seen.png)`,
+      '',
+      ...table(arm.seen),
+      '',
+    );
+  }
+  return lines.join('\n');
 }

@@ -13,6 +13,7 @@ import { runRpgExperiment } from '../../rpg/rpg-experiment';
 import { RpgPipeline } from '../../rpg/rpg-pipeline';
 import type { RpgFitProgress } from '../../rpg/rpg-training';
 import { runRpgUnseenTaskExperiment } from '../../rpg/rpg-unseen-tasks';
+import { readTaskExamples } from '../../rpg/task-examples-file';
 import { writeTextAtomic } from '../../rpg/write-text-atomic';
 import { CliUsageError } from '../cli-error';
 import { createProgressWriter, formatSeconds } from '../progress';
@@ -84,12 +85,17 @@ export function registerRpgCommand(program: Command): void {
     .option('--sampler <name>', 'ddim (deterministic given the seed) or ddpm', 'ddim')
     .option(
       '--task-code <code>',
-      'task to generate for, a 10-bit class code (bit i: class i); task-conditioned pipelines only',
+      'task to generate for, a 10-bit class code (bit i: class i); task-code pipelines only',
+    )
+    .option(
+      '--task-examples <file>',
+      'task to generate for as labelled digits: safetensors with images [n, 28, 28] and labels [n] (0/1); task-examples pipelines only',
     )
     .option('--backend <name>', 'tfjs backend: auto, tensorflow, webgpu, wasm, cpu', 'wasm')
     .action(
       async (options: {
         taskCode?: string;
+        taskExamples?: string;
         pipeline: string;
         out: string;
         count: string;
@@ -102,6 +108,9 @@ export function registerRpgCommand(program: Command): void {
           throw new CliUsageError(`--sampler must be ddim or ddpm, got "${options.sampler}"`);
         }
         const count = integer(options.count, '--count', 1);
+        const taskExamples = options.taskExamples
+          ? await readTaskExamples(options.taskExamples)
+          : undefined;
         await initBackend({ prefer: options.backend as 'wasm' });
         const pipeline = await RpgPipeline.load(options.pipeline);
         const started = Date.now();
@@ -112,6 +121,7 @@ export function registerRpgCommand(program: Command): void {
             steps: integer(options.steps, '--steps', 1),
             sampler: options.sampler,
             taskCode: options.taskCode,
+            taskExamples,
             onModel: (done, total) => {
               const eta = ((Date.now() - started) / 1000 / done) * (total - done);
               process.stderr.write(`generated ${done}/${total}, ETA ${formatSeconds(eta)}\n`);
@@ -189,6 +199,10 @@ export function registerRpgCommand(program: Command): void {
       .requiredOption('--report <path>', 'report path without extension')
       .option('--count <n>', 'models generated per task', '10')
       .option('--seen <n>', 'seen tasks reported beside the held-out ones', '20')
+      .option(
+        '--conditions <list>',
+        'arms: task-code, task-examples (comma-separated; default both)',
+      )
       .option('--sampling-steps <n>', 'DDIM steps per model', '50'),
   ).action(
     async (
@@ -199,10 +213,19 @@ export function registerRpgCommand(program: Command): void {
         report: string;
         count: string;
         seen: string;
+        conditions?: string;
         samplingSteps: string;
       },
     ) => {
-      const config = await configFrom({ ...options, condition: 'task-code' });
+      const conditions = (options.conditions ?? 'task-code,task-examples')
+        .split(',')
+        .map((c) => c.trim());
+      for (const c of conditions) {
+        if (c !== 'task-code' && c !== 'task-examples') {
+          throw new CliUsageError(`--conditions: "${c}" is not task-code or task-examples`);
+        }
+      }
+      const config = await configFrom(options);
       const backend = await initBackend({ prefer: options.backend as 'wasm' });
       const progress = createProgressWriter();
       const report = await runRpgUnseenTaskExperiment({
@@ -213,6 +236,7 @@ export function registerRpgCommand(program: Command): void {
         config,
         count: integer(options.count, '--count', 1),
         seenCount: integer(options.seen, '--seen', 0),
+        conditions: conditions as ('task-code' | 'task-examples')[],
         samplingSteps: integer(options.samplingSteps, '--sampling-steps', 1),
         backend: `${backend.name} (${backend.device})`,
         command: `pgen ${process.argv.slice(2).join(' ')}`,
@@ -220,10 +244,12 @@ export function registerRpgCommand(program: Command): void {
         onFitProgress: (p) => progress.update(fitLine(p)),
       });
       progress.done();
-      const s = report.summary.held_out;
-      process.stdout.write(
-        `held-out tasks: trained ${(s.trained * 100).toFixed(2)}%, generated ${(s.generated * 100).toFixed(2)}% (${(s.ratio * 100).toFixed(1)}% of trained; target ${report.target.met ? 'met' : 'NOT met'}), nearest seen task ${(s.nearest * 100).toFixed(2)}%\n`,
-      );
+      for (const arm of report.arms) {
+        const s = arm.summary.held_out;
+        process.stdout.write(
+          `${arm.condition}: held-out tasks trained ${(s.trained * 100).toFixed(2)}%, generated ${(s.generated * 100).toFixed(2)}% (${(s.ratio * 100).toFixed(1)}% of trained; target ${arm.target.met ? 'met' : 'NOT met'}), nearest seen task ${(s.nearest * 100).toFixed(2)}%\n`,
+        );
+      }
     },
   );
 
