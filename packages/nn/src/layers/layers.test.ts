@@ -59,6 +59,22 @@ beforeAll(async () => {
 });
 
 describe('Linear', () => {
+  it('in eval mode gives the same outputs, follows reassigned weights and still has gradients', async () => {
+    const layer = new Linear(5, 3, { rng: new Rng(4) });
+    const x = randomTensor([2, 5], 5);
+    const trained = await values(layer.forward(x));
+    layer.eval();
+    expect(relativeError(await values(layer.forward(x)), trained)).toBeLessThan(1e-6);
+    layer.weight.assign(tf.mul(layer.weight, 2));
+    const doubled = await values(layer.forward(x));
+    layer.train();
+    expect(relativeError(doubled, await values(layer.forward(x)))).toBeLessThan(1e-6);
+    layer.eval();
+    const { grads } = tf.variableGrads(() => tf.sum(layer.forward(x)) as tf.Scalar, [layer.weight]);
+    expect(await values(tf.sum(tf.abs(grads[layer.weight.name]!)))).not.toEqual([0]);
+    layer.dispose();
+  });
+
   it('computes x·Wᵀ + b with weight [out, in] over any leading axes', async () => {
     const layer = new Linear(3, 2, { rng: new Rng(1) });
     const x = randomTensor([2, 4, 3], 2);
