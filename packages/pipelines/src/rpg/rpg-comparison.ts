@@ -45,7 +45,7 @@ export function formatComparison(rows: readonly ComparedReport[], title: string)
     '',
     `Zoo \`${rows[0]!.report.zoo_dir}\`: ${zoo.count} checkpoints, best ${pct(zoo.best)}, mean ${pct(zoo.mean)}, min ${pct(zoo.min)}.`,
     '',
-    '| variant | steps | fit s | generated best | mean | median | min | IoU gen–zoo (max, mean) | NN distance ratio | targets met |',
+    '| variant | steps | fit s | generated best | mean | median | min | IoU with nearest zoo model (mean) | NN distance ratio | targets met |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const { name, report: r } of rows) {
