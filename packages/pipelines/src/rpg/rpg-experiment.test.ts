@@ -70,5 +70,17 @@ describe('runRpgExperiment', () => {
     const again = await runRpgExperiment({ ...options, onLog: () => {} });
     expect(again.fit_reused).toBe(true);
     expect(again.generated).toEqual(report.generated);
+
+    // Another config: the old training checkpoints are refused by default, cleared on request.
+    const other = { ...options, config: { ...options.config, steps: 6 }, onLog: () => {} };
+    await expect(runRpgExperiment(other)).rejects.toThrow(/another config \(steps: 15 there, 6 now/);
+    const restartLogs: string[] = [];
+    const restarted = await runRpgExperiment({
+      ...other,
+      staleTraining: 'restart',
+      onLog: (line) => restartLogs.push(line),
+    });
+    expect(restarted.config.steps).toBe(6);
+    expect(restartLogs.some((l) => /another config: starting over/.test(l))).toBe(true);
   }, 300_000);
 });

@@ -13,6 +13,7 @@ import { type RpgConfig, resolveRpgConfig, resolveSavedRpgConfig } from './rpg-c
 import { RPG_FILES } from './rpg-io';
 import { RpgPipeline } from './rpg-pipeline';
 import type { RpgFitProgress } from './rpg-training';
+import { trainingStateMatches } from './rpg-training-state';
 import { writeTextAtomic } from './write-text-atomic';
 
 /** Options of {@link runRpgExperiment}. */
@@ -48,6 +49,12 @@ export interface RpgExperimentOptions {
   onLog?: (line: string) => void;
   /** Every fit step (for a progress bar). */
   onFitProgress?: (progress: RpgFitProgress) => void;
+  /**
+   * Training checkpoints in `workDir/training` from another config: `refuse` (default, an
+   * error naming the fields) or `restart` (delete them and fit from scratch; for a folder the
+   * caller owns, like the demo's).
+   */
+  staleTraining?: 'refuse' | 'restart';
 }
 
 /** The targets of issue #7, from the papers' own results, in accuracy points. */
@@ -121,9 +128,17 @@ export async function runRpgExperiment(
     fitSeconds = pipeline.fitInfo?.seconds ?? null;
   } else {
     log(`fitting RPG on ${options.zooDir} (${config.steps} steps, prior ${config.prior})`);
+    const checkpointing = { dir: join(options.workDir, 'training'), every: 200 };
+    if (
+      options.staleTraining === 'restart' &&
+      (await trainingStateMatches(checkpointing, config)) === false
+    ) {
+      log(`${checkpointing.dir} holds training checkpoints of another config: starting over`);
+      await rm(checkpointing.dir, { recursive: true, force: true });
+    }
     pipeline = await RpgPipeline.fit(options.zooDir, config, {
       onProgress: options.onFitProgress,
-      checkpointing: { dir: join(options.workDir, 'training'), every: 200 },
+      checkpointing,
     });
     await pipeline.save(pipelineDir);
     fitSeconds = (Date.now() - t0) / 1000;

@@ -4,7 +4,7 @@ import { readSafetensors, writeSafetensors } from '@pgen/checkpoint-io';
 import type { DenoiserModule } from '@pgen/diffusion-core';
 import type { AdamW } from '@pgen/nn';
 import type { PrototypeNetwork } from './prototype-network';
-import type { RpgConfig } from './rpg-config';
+import { type RpgConfig, resolveSavedRpgConfig } from './rpg-config';
 import { RpgError } from './rpg-error';
 import { writeTextAtomic } from './write-text-atomic';
 
@@ -69,6 +69,23 @@ export async function saveTrainingState(
 }
 
 /**
+ * Whether the folder's newest training checkpoint was made under `config`: undefined when it
+ * holds none (so a caller that owns the folder can clear a stale one instead of failing).
+ */
+export async function trainingStateMatches(
+  checkpointing: RpgCheckpointing,
+  config: RpgConfig,
+): Promise<boolean | undefined> {
+  let file: TrainingStateFile;
+  try {
+    file = JSON.parse(await readFile(join(checkpointing.dir, LATEST), 'utf8')) as TrainingStateFile;
+  } catch {
+    return undefined;
+  }
+  return JSON.stringify(resolveSavedRpgConfig(file.config)) === JSON.stringify(config);
+}
+
+/**
  * Restores the newest training checkpoint into the given modules and optimiser and returns the
  * number of completed steps, or 0 when the folder holds none. Refuses a checkpoint written
  * under a different config, naming the fields that differ.
@@ -99,15 +116,16 @@ export async function restoreTrainingState(
   if (file.format !== 'pgen-rpg-training-state') {
     throw new RpgError(`${latest}: not an RPG training checkpoint`);
   }
+  // Fields added since the checkpoint was written take the defaults they had then.
+  const saved = resolveSavedRpgConfig(file.config);
   const differing = (Object.keys(target.config) as (keyof RpgConfig)[]).filter(
-    (key) => JSON.stringify(file.config[key]) !== JSON.stringify(target.config[key]),
+    (key) => JSON.stringify(saved[key]) !== JSON.stringify(target.config[key]),
   );
   if (differing.length > 0) {
     throw new RpgError(
       `${checkpointing.dir}: its training checkpoint was made with another config (${differing
         .map(
-          (k) =>
-            `${k}: ${JSON.stringify(file.config[k])} there, ${JSON.stringify(target.config[k])} now`,
+          (k) => `${k}: ${JSON.stringify(saved[k])} there, ${JSON.stringify(target.config[k])} now`,
         )
         .join('; ')}); use another checkpoint folder or the same config`,
     );

@@ -73,6 +73,8 @@ export function registerDemoCommand(program: Command): void {
         workDir: join(options.dir, 'rpg'),
         report: options.report,
         config: DEMO_RPG_CONFIG,
+        // The demo owns its folder: checkpoints from an older config are cleared, not an error.
+        staleTraining: 'restart',
         count,
         zooSeconds,
         backend: `${backend.name} (${backend.device})`,
