@@ -153,9 +153,9 @@ describe('collectZoo', () => {
 
   it('tasks keeps the last k epochs of every task, with the task code, and sized models', async () => {
     const out = join(dir, 'tasks-k');
-    const tasks = await collectZoo({
-      arch: 'mlp',
-      strategy: 'tasks',
+    const options = {
+      arch: 'mlp' as const,
+      strategy: 'tasks' as const,
       count: 2,
       taskCodes: ['0010000000', '1100000000'],
       checkpointsPerRun: 2,
@@ -164,7 +164,8 @@ describe('collectZoo', () => {
       out,
       data,
       recipe,
-    });
+    };
+    const tasks = await collectZoo(options);
     const steps = Math.floor(data.train.count / recipe.batchSize);
     expect(tasks.checkpoints.map((c) => [c.taskCode, c.step])).toEqual([
       ['0010000000', steps],
@@ -178,18 +179,7 @@ describe('collectZoo', () => {
     expect(first.get('fc2.weight')!.shape).toEqual([2, 16]);
     expect(tasks.checkpoints.map((c) => c.seed)).toEqual([0, 0, 0, 0]);
     // Called again, the finished zoo is left as it is.
-    const again = await collectZoo({
-      arch: 'mlp',
-      strategy: 'tasks',
-      count: 2,
-      taskCodes: ['0010000000', '1100000000'],
-      checkpointsPerRun: 2,
-      model: { mlp: { hidden: 16 } },
-      sharedSeed: true,
-      out,
-      data,
-      recipe,
-    });
+    const again = await collectZoo(options);
     expect(again.checkpoints).toHaveLength(4);
     await expect(
       collectZoo({
