@@ -13,6 +13,9 @@ import { experimentSummary } from './rpg';
  * small (dState 4, expand 1) because its chunked scan dominates a CPU step; the MLP denoiser
  * is wider than a token so it can pass x_t through while it denoises, and predicts the clean
  * token (x0), which learns a zoo ~10× faster than ε here (see RpgConfig.predictionType).
+ * The loss is the element-wise mean: on this zoo at 800 steps it generated 97.25 / 97.19 /
+ * 97.15% (best / mean / min of 10) against 95.60 / 92.33 / 85.90% with the per-token default,
+ * whose heavier small tokens left the 10-class head 0.15 std off instead of 0.04.
  */
 export const DEMO_RPG_CONFIG: Partial<RpgConfig> = {
   tokenSize: 1024,
@@ -25,6 +28,7 @@ export const DEMO_RPG_CONFIG: Partial<RpgConfig> = {
   steps: 800,
   lr: 1e-3,
   predictionType: 'sample',
+  lossReduction: 'element',
 };
 
 /** `pgen demo`: the README's main job, MNIST zoo → RPG → generated MLPs → report. */
