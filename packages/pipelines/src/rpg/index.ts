@@ -31,6 +31,7 @@ export {
   type UnseenTaskCondition,
   type UnseenTaskRow,
   type UnseenTaskSummary,
+  writeUnseenTaskPlots,
 } from './rpg-unseen-tasks';
 export { readTaskExamples } from './task-examples-file';
 export { checkSameLayout, type LoadedZoo, loadZooDir } from './zoo-source';

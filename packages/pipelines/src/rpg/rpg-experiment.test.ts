@@ -73,7 +73,9 @@ describe('runRpgExperiment', () => {
 
     // Another config: the old training checkpoints are refused by default, cleared on request.
     const other = { ...options, config: { ...options.config, steps: 6 }, onLog: () => {} };
-    await expect(runRpgExperiment(other)).rejects.toThrow(/another config \(steps: 15 there, 6 now/);
+    await expect(runRpgExperiment(other)).rejects.toThrow(
+      /another config \(steps: 15 there, 6 now/,
+    );
     const restartLogs: string[] = [];
     const restarted = await runRpgExperiment({
       ...other,

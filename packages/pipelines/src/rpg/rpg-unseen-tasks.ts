@@ -261,19 +261,27 @@ export async function runRpgUnseenTaskExperiment(
     command: options.command ?? null,
   };
   await writeTextAtomic(`${options.report}.json`, `${JSON.stringify(report, null, 2)}\n`);
-  for (const arm of arms) {
+  await writeUnseenTaskPlots(report, options.report);
+  await writeTextAtomic(`${options.report}.md`, unseenMarkdown(report, options.report));
+  log(`report → ${options.report}.json, ${options.report}.md`);
+  return report;
+}
+
+/** Writes the per-task bar charts of every arm into `dir` (PNG and SVG). */
+export async function writeUnseenTaskPlots(
+  report: RpgUnseenTaskReport,
+  dir: string,
+): Promise<void> {
+  for (const arm of report.arms) {
     for (const [part, rows] of [
       ['held-out', arm.held_out],
       ['seen', arm.seen],
     ] as const) {
       const plot = await renderPlot(taskPlotSpec(rows, `${part} task codes, ${arm.condition}`));
-      await writeBytesAtomic(join(options.report, `${arm.condition}-${part}.png`), plot.png);
-      await writeTextAtomic(join(options.report, `${arm.condition}-${part}.svg`), plot.svg);
+      await writeBytesAtomic(join(dir, `${arm.condition}-${part}.png`), plot.png);
+      await writeTextAtomic(join(dir, `${arm.condition}-${part}.svg`), plot.svg);
     }
   }
-  await writeTextAtomic(`${options.report}.md`, unseenMarkdown(report, options.report));
-  log(`report → ${options.report}.json, ${options.report}.md`);
-  return report;
 }
 
 function summarise(rows: readonly UnseenTaskRow[]): UnseenTaskSummary {
@@ -375,9 +383,15 @@ function taskPlotSpec(rows: readonly UnseenTaskRow[], title: string): TopLevelSp
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title,
     data: { values },
-    mark: 'bar',
+    // Clipped: bars of accuracies under the axis's 0.5 would otherwise cover the code labels.
+    mark: { type: 'bar', clip: true },
     encoding: {
-      x: { field: 'code', type: 'nominal', title: 'task code (bit i = digit i)' },
+      x: {
+        field: 'code',
+        type: 'nominal',
+        title: 'task code (bit i = digit i)',
+        axis: { labelAngle: -45 },
+      },
       xOffset: { field: 'kind' },
       y: {
         field: 'accuracy',
@@ -385,7 +399,7 @@ function taskPlotSpec(rows: readonly UnseenTaskRow[], title: string): TopLevelSp
         title: 'test accuracy',
         scale: { domain: [0.5, 1] },
       },
-      color: { field: 'kind', type: 'nominal', title: null },
+      color: { field: 'kind', type: 'nominal', title: null, legend: { labelLimit: 320 } },
     },
     width: 40 * Math.max(1, rows.length),
     height: 240,
