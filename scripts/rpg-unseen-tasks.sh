@@ -14,3 +14,8 @@ pgen zoo collect "${common[@]}" --tasks-file configs/rpg-unseen-heldout.txt --co
 pgen zoo collect "${common[@]}" --exclude-tasks configs/rpg-unseen-heldout.txt --count 300 --out zoos/mlp-tasks
 pgen rpg unseen-tasks --zoo zoos/mlp-tasks --held-out-zoo zoos/mlp-tasks-heldout --work runs/unseen \
   --report reports/rpg-unseen-tasks --config configs/rpg-unseen.json --count 10
+# The reference code adds the condition at the last positions only: the same fit with the code
+# at the last 8 of the 28 positions.
+pgen rpg unseen-tasks --zoo zoos/mlp-tasks --held-out-zoo zoos/mlp-tasks-heldout --work runs/unseen-lastk \
+  --report reports/rpg-unseen-tasks-lastk --config configs/rpg-unseen.json --conditions task-code \
+  --condition-last-k 8 --count 10
