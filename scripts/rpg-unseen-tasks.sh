@@ -19,3 +19,7 @@ pgen rpg unseen-tasks --zoo zoos/mlp-tasks --held-out-zoo zoos/mlp-tasks-heldout
 pgen rpg unseen-tasks --zoo zoos/mlp-tasks --held-out-zoo zoos/mlp-tasks-heldout --work runs/unseen-lastk \
   --report reports/rpg-unseen-tasks-lastk --config configs/rpg-unseen.json --conditions task-code \
   --condition-last-k 8 --count 10
+# Twice the steps, code at every position.
+pgen rpg unseen-tasks --zoo zoos/mlp-tasks --held-out-zoo zoos/mlp-tasks-heldout --work runs/unseen-8000 \
+  --report reports/rpg-unseen-tasks-8000 --config configs/rpg-unseen.json --steps 8000 \
+  --conditions task-code --count 10
