@@ -108,8 +108,11 @@ class PrototypeWindows {
     private readonly task: RpgTaskInput | undefined,
   ) {}
 
-  /** [end − start, dModel]; belongs to the caller. */
-  window(start: number, end: number): tf.Tensor {
+  /**
+   * [end − start, dModel]; belongs to the caller. `previousTokens` [1, end − start, tokenSize]
+   * holds the clean token before each position, for a teacher-forced network.
+   */
+  window(start: number, end: number, previousTokens?: tf.Tensor): tf.Tensor {
     const { network, positions } = this.parts;
     const total = this.parts.tokenizer.shape[0];
     const dPos = positions.length / total;
@@ -131,6 +134,7 @@ class PrototypeWindows {
         checkpoint: this.checkpoint,
         offset: start,
         total,
+        previousTokens,
         task: this.task,
         state: this.state,
       }),
@@ -171,8 +175,8 @@ async function* sampleTeacherForced(
   const positions = network.segmentable
     ? undefined
     : tf.tensor2d(parts.positions, [tokenCount, dPos]);
+  const windows = network.segmentable ? new PrototypeWindows(parts, checkpoint, task) : undefined;
   let previous = new Float32Array(tokenSize);
-  let state: tf.Tensor[] | undefined;
   const decoder = tokenizer.createDecoder();
   try {
     for (let p = 0; p < tokenCount; p++) {
@@ -187,21 +191,12 @@ async function* sampleTeacherForced(
           );
         });
       } else {
-        const out = tf.tidy(() =>
-          network.forwardWindow({
-            positions: tf.tensor2d(parts.positions.subarray(p * dPos, (p + 1) * dPos), [1, dPos]),
-            checkpoint,
-            offset: p,
-            total: tokenCount,
-            previousTokens: tf.tensor3d(previous, [1, 1, tokenSize]),
-            task,
-            state,
-          }),
-        );
-        if (state) tf.dispose(state);
-        state = out.state;
-        prototype = tf.squeeze(out.output, [0]);
-        out.output.dispose();
+        const before = tf.tensor3d(previous, [1, 1, tokenSize]);
+        try {
+          prototype = windows!.window(p, p + 1, before);
+        } finally {
+          before.dispose();
+        }
       }
       let values: Float32Array;
       try {
@@ -238,7 +233,7 @@ async function* sampleTeacherForced(
     yield* decoder.finish();
   } finally {
     positions?.dispose();
+    windows?.dispose();
     checkpoint.dispose();
-    if (state) tf.dispose(state);
   }
 }
