@@ -123,15 +123,36 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
+/** Options of `writePeftAdapter`. */
+export interface WritePeftAdapterOptions {
+  /**
+   * Extra string entries for the safetensors header's `__metadata__` (e.g. the task an adapter
+   * was trained on), written next to PEFT's `format: "pt"`, which they cannot replace.
+   */
+  metadata?: Record<string, string>;
+}
+
 /**
  * Writes a PEFT adapter folder that `PeftModel.from_pretrained` loads: the config and the
- * tensors (as safetensors with PEFT's `{"format": "pt"}` metadata), each atomically.
+ * tensors (as safetensors with PEFT's `{"format": "pt"}` metadata plus `options.metadata`),
+ * each atomically.
  */
-export async function writePeftAdapter(dir: string, adapter: PeftAdapter): Promise<void> {
+export async function writePeftAdapter(
+  dir: string,
+  adapter: PeftAdapter,
+  options: WritePeftAdapterOptions = {},
+): Promise<void> {
   loraModules(adapter, dir);
+  if (options.metadata && 'format' in options.metadata) {
+    throw new PeftAdapterError(
+      dir,
+      'invalid-metadata',
+      'metadata may not set "format": PEFT needs it to be "pt"',
+    );
+  }
   await mkdir(dir, { recursive: true });
   await writeSafetensors(join(dir, ADAPTER_WEIGHTS_FILE), adapter.tensors, {
-    metadata: { format: 'pt' },
+    metadata: { ...options.metadata, format: 'pt' },
   });
   const text = `${JSON.stringify(loraConfigToJson(adapter.config), null, 2)}\n`;
   await writeCheckpointAtomic(join(dir, ADAPTER_CONFIG_FILE), (file) =>

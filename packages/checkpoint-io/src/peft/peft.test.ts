@@ -123,6 +123,23 @@ describe('PEFT LoRA adapters', () => {
     });
   });
 
+  it('writes extra safetensors metadata next to format "pt", which it cannot override', async () => {
+    const adapter = await readPeftAdapter(ADAPTER);
+    const out = join(dir, 'tagged');
+    await writePeftAdapter(out, adapter, {
+      metadata: { 'pgen.task': 'rot-015', 'pgen.condition.angle': '15' },
+    });
+    expect((await readSafetensors(join(out, 'adapter_model.safetensors'))).metadata).toEqual({
+      format: 'pt',
+      'pgen.task': 'rot-015',
+      'pgen.condition.angle': '15',
+    });
+    expect((await readPeftAdapter(out)).tensors).toEqual(adapter.tensors);
+    await expect(
+      writePeftAdapter(join(dir, 'bad'), adapter, { metadata: { format: 'np' } }),
+    ).rejects.toThrow(/may not set "format"/);
+  });
+
   it('refuses unpaired or mis-shaped LoRA tensors and bad configs', async () => {
     const config = makeLoraConfig({ r: 2 });
     const unpaired = {
