@@ -2,7 +2,6 @@ import {
   Conv2d,
   gelu,
   LayerNorm,
-  Linear,
   Module,
   ModuleList,
   type Rng,
@@ -10,6 +9,7 @@ import {
   truncatedNormalInit,
 } from '@pgen/nn';
 import * as tf from '@tensorflow/tfjs-core';
+import { LoraLinear } from '../lora/lora-linear';
 import { MNIST_SIDE } from '../mnist/mnist-data';
 import type { ClassifierModel } from './classifier-model';
 import { standardize } from './standardize';
@@ -30,9 +30,12 @@ export interface VitOptions {
   rng: Rng;
 }
 
-/** timm's init for Linear layers in a ViT: trunc_normal_(std=0.02) weights, zero biases. */
-function linear(inF: number, outF: number, rng: Rng): Linear {
-  const layer = new Linear(inF, outF, { rng });
+/**
+ * timm's init for Linear layers in a ViT: trunc_normal_(std=0.02) weights, zero biases. The
+ * layers are `LoraLinear`s, plain Linears until `attachLora` gives them an adapter.
+ */
+function linear(inF: number, outF: number, rng: Rng): LoraLinear {
+  const layer = new LoraLinear(inF, outF, { rng });
   const w = truncatedNormalInit(layer.weight.shape, 0.02, rng);
   layer.weight.assign(w);
   w.dispose();
@@ -44,8 +47,8 @@ function linear(inF: number, outF: number, rng: Rng): Linear {
 
 /** timm's `Attention` (no q/k norm): fused `qkv` Linear [3·dim, dim], then `proj`. */
 class VitAttention extends Module {
-  readonly qkv: Linear;
-  readonly proj: Linear;
+  readonly qkv: LoraLinear;
+  readonly proj: LoraLinear;
 
   constructor(
     readonly dim: number,
@@ -79,8 +82,8 @@ class VitAttention extends Module {
 
 /** timm's `Mlp`: fc1 → GELU (exact) → fc2. */
 class VitMlp extends Module {
-  readonly fc1: Linear;
-  readonly fc2: Linear;
+  readonly fc1: LoraLinear;
+  readonly fc2: LoraLinear;
 
   constructor(dim: number, hidden: number, rng: Rng) {
     super();
@@ -150,7 +153,7 @@ export class MnistVit extends Module implements ClassifierModel {
   readonly patchEmbed: PatchEmbed;
   readonly blocks: ModuleList<VitBlock>;
   readonly norm: LayerNorm;
-  readonly head: Linear;
+  readonly head: LoraLinear;
 
   constructor(options: VitOptions) {
     super();
