@@ -2,6 +2,46 @@
 import '@pgen/nn';
 
 export { ZooError } from './errors';
+export {
+  type AttachLoraOptions,
+  attachLora,
+  isLoraParameter,
+  type LoraAttachment,
+  loraLayers,
+  matchesTargetModule,
+  resetLora,
+} from './lora/attach-lora';
+export {
+  type CollectLoraZooOptions,
+  collectLoraZoo,
+  DEFAULT_LORA_ANGLES,
+  DEFAULT_LORA_KEEP,
+  DEFAULT_LORA_LR,
+  DEFAULT_LORA_STEPS,
+  type LoraZooProgress,
+  rotationTaskName,
+} from './lora/collect-lora-zoo';
+export { exportLoraAdapter, loadLoraAdapter, PEFT_KEY_PREFIX } from './lora/lora-adapter-io';
+export {
+  evaluateLoraAdapter,
+  LoraEvaluator,
+  type LoraEvaluatorOptions,
+  type LoraTaskEvaluatorOptions,
+  loraTaskEvaluator,
+} from './lora/lora-evaluator';
+export { LoraLinear, type LoraShape } from './lora/lora-linear';
+export {
+  LORA_ZOO_MANIFEST,
+  type LoraZooAdapterEntry,
+  type LoraZooManifest,
+  type LoraZooTask,
+  type LoraZooVitOptions,
+  type OpenedLoraZoo,
+  parseLoraZooManifest,
+  readLoraZoo,
+  readLoraZooManifest,
+  writeLoraZooManifest,
+} from './lora/lora-zoo-manifest';
 export { binaryTaskView, parseTaskCode, randomTaskCodes } from './mnist/binary-task';
 export { type LoadMnistOptions, loadMnist, MNIST_TOTAL, mnistDigitsDir } from './mnist/load-mnist';
 export {
@@ -13,6 +53,7 @@ export {
   type MnistData,
   selectMnist,
 } from './mnist/mnist-data';
+export { rotateMnist } from './mnist/rotate-mnist';
 export { loadMnistSplits, type SplitMnistOptions, splitMnist } from './mnist/split-mnist';
 export { readTaskCodes } from './mnist/task-code-file';
 export { ARCH_NAMES, type ArchName, type ClassifierModel } from './models/classifier-model';
