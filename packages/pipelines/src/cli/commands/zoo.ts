@@ -3,8 +3,13 @@ import {
   ARCH_NAMES,
   type ArchName,
   type CollectProgress,
+  collectLoraZoo,
   collectZoo,
   DEFAULT_COUNTS,
+  DEFAULT_LORA_KEEP,
+  DEFAULT_LORA_LR,
+  DEFAULT_LORA_STEPS,
+  type LoraZooProgress,
   readTaskCodes,
   readZoo,
   ZOO_STRATEGIES,
@@ -12,7 +17,7 @@ import {
   type ZooStrategy,
 } from '@pgen/zoo';
 import type { Command } from 'commander';
-import { formatSeconds } from '../progress';
+import { createProgressWriter, formatSeconds } from '../progress';
 
 /** One progress line: a bar of the current phase, then epoch, step, loss, accuracy and ETA. */
 function progressLine(p: CollectProgress): string {
@@ -22,6 +27,21 @@ function progressLine(p: CollectProgress): string {
   const run = p.runs > 1 ? ` run ${p.run + 1}/${p.runs}` : '';
   const where = p.phase === 'train' ? `epoch ${p.epoch + 1}/${p.epochs}` : 'collect';
   return `${bar}${run} ${where} step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)} acc ${(p.accuracy * 100).toFixed(1)}% saved ${p.saved}/${p.count} ETA ${formatSeconds(p.etaSeconds)}`;
+}
+
+/** One progress line of `zoo lora`: task, step, batch loss and accuracy, ETA. */
+function loraProgressLine(p: LoraZooProgress): string {
+  const where =
+    p.phase === 'base' ? 'base' : `task ${p.task + 1}/${p.tasks} ${p.name} (${p.angle}°)`;
+  return `${where} step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)} acc ${(p.accuracy * 100).toFixed(1)}% ETA ${formatSeconds(p.etaSeconds)}`;
+}
+
+function parseNumber(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new ZooError(`--${name} must be a positive number, got "${value}"`);
+  return n;
 }
 
 function parsePositive(name: string, value: string | undefined): number | undefined {
@@ -130,6 +150,76 @@ export function registerZooCommand(program: Command): void {
         process.stdout.write(
           `${options.out}: ${manifest.checkpoints.length} ${manifest.arch} checkpoints (${manifest.strategy}), test accuracy ${(Math.min(...accuracies) * 100).toFixed(2)}–${(Math.max(...accuracies) * 100).toFixed(2)}%\n`,
         );
+      },
+    );
+  zoo
+    .command('lora')
+    .description(
+      'Collect a LoRA zoo for COND P-DIFF: LoRA adapters (PEFT folders) on the attention of a ViT ' +
+        'trained on upright MNIST, one task per rotation angle, keeping the adapters of the last ' +
+        'steps of each. Rerun the same command to resume (unfinished tasks are redone).',
+    )
+    .requiredOption('--out <dir>', 'output folder')
+    .option('--base <file>', 'base ViT checkpoint (safetensors); default: train one')
+    .option('--base-epochs <n>', 'epochs of the base when it is trained (default 40)')
+    .option('--angles <list>', 'comma-separated rotation angles in degrees (default 0,15,…,345)')
+    .option('--steps <n>', `training steps per task (default ${DEFAULT_LORA_STEPS})`)
+    .option('--keep <n>', `adapters kept per task, the last steps' (default ${DEFAULT_LORA_KEEP})`)
+    .option('--rank <n>', 'LoRA rank (default 4)')
+    .option('--alpha <x>', 'LoRA alpha; scaling is alpha / rank (default 8)')
+    .option('--lr <x>', `AdamW learning rate, constant (default ${DEFAULT_LORA_LR})`)
+    .option('--seed <n>', 'base seed', '0')
+    .option('--backend <name>', 'tfjs backend (wasm trains fastest on CPU)', 'wasm')
+    .action(
+      async (options: {
+        out: string;
+        base?: string;
+        baseEpochs?: string;
+        angles?: string;
+        steps?: string;
+        keep?: string;
+        rank?: string;
+        alpha?: string;
+        lr?: string;
+        seed: string;
+        backend: string;
+      }) => {
+        const seed = Number(options.seed);
+        if (!Number.isInteger(seed) || seed < 0)
+          throw new ZooError(`--seed must be a non-negative integer`);
+        const angles = options.angles?.split(',').map((a) => {
+          const n = Number(a.trim());
+          if (a.trim() === '' || !Number.isInteger(n) || n < 0 || n >= 360)
+            throw new ZooError(`--angles: "${a}" is not a whole number of degrees from 0 to 359`);
+          return n;
+        });
+        const backend = await initBackend({ prefer: options.backend as 'wasm' });
+        process.stderr.write(`pgen zoo lora: training on ${backend.name} (${backend.device})\n`);
+        const progress = createProgressWriter();
+        const manifest = await collectLoraZoo({
+          out: options.out,
+          baseCheckpoint: options.base,
+          baseEpochs: parsePositive('base-epochs', options.baseEpochs),
+          angles,
+          steps: parsePositive('steps', options.steps),
+          keep: parsePositive('keep', options.keep),
+          rank: parsePositive('rank', options.rank),
+          alpha: parseNumber('alpha', options.alpha),
+          lr: parseNumber('lr', options.lr),
+          seed,
+          onProgress: (p) => progress.update(loraProgressLine(p)),
+          onLog: (line) => progress.log(line),
+        });
+        progress.done();
+        const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
+        const lines = [
+          `${options.out}: LoRA zoo, base ${pct(manifest.base.testAccuracy)} upright, r ${manifest.lora.r}, alpha ${manifest.lora.alpha}, ${manifest.steps} steps, ${manifest.keep} adapters kept per task`,
+          ...manifest.tasks.map(
+            (t) =>
+              `  ${t.name}  base ${pct(t.baseAccuracy)} → LoRA ${pct(t.finalAccuracy)}  (${t.adapters.length} adapters, ${formatSeconds(t.seconds)})`,
+          ),
+        ];
+        process.stdout.write(`${lines.join('\n')}\n`);
       },
     );
   zoo
