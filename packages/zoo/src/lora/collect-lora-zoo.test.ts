@@ -95,6 +95,27 @@ describe('collectLoraZoo', () => {
     expect(rotationTaskName(15)).toBe('rot-015');
   });
 
+  it('starts every task from the same adapter init unless asked for independent seeds', async () => {
+    expect(whole.sharedSeed).toBe(true);
+    expect(whole.tasks.map((t) => t.seed)).toEqual([0, 0]);
+    const independent = await collectLoraZoo({
+      ...tiny(join(dir, 'independent')),
+      baseCheckpoint: join(dir, 'whole', whole.base.file),
+      sharedSeed: false,
+    });
+    const [a, b] = independent.tasks.map((t) => t.seed);
+    expect(a).not.toBe(b);
+    // Same base, same rotation, other seed: the 0° adapters now differ.
+    const zooA = await readLoraZoo(join(dir, 'whole'));
+    const zooB = await readLoraZoo(join(dir, 'independent'));
+    const key = 'base_model.model.blocks.0.attn.qkv.lora_A.weight';
+    const first = (await zooA.loadAdapter(whole.tasks[0]!.adapters[0]!)).tensors.get(key)!.data;
+    const other = (await zooB.loadAdapter(independent.tasks[0]!.adapters[0]!)).tensors.get(
+      key,
+    )!.data;
+    expect(Array.from(first as Float32Array)).not.toEqual(Array.from(other as Float32Array));
+  });
+
   it('resumes an interrupted collection, redoing the unfinished task from scratch', async () => {
     const out = join(dir, 'parted');
     const baseCheckpoint = join(dir, 'whole/base/model.safetensors');

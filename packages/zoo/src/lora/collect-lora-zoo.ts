@@ -100,8 +100,16 @@ export interface CollectLoraZooOptions {
   batchSize?: number;
   /** Random translation of training images in pixels (default the recipe's 2). */
   maxShift?: number;
-  /** Base seed (default 0): task seeds are `mixSeed(seed, angle)`; the base trains with it. */
+  /** Base seed (default 0); the base trains with it. */
   seed?: number;
+  /**
+   * Every task's adapter starts from the same initialisation (seed `seed`) and sees its images
+   * in the same order (default true), so adapters differ only through the rotation. The task
+   * family is then a smooth curve in parameter space, which a conditional generator can follow
+   * to angles it never saw; with per-task seeds (`mixSeed(seed, angle)`, false) every task's A
+   * matrices start in a different random basis and neighbouring tasks share nothing.
+   */
+  sharedSeed?: boolean;
   /** Seed of the 8,000/2,000 MNIST split (default 0, as every zoo). */
   splitSeed?: number;
   /** Upright train/test data instead of `loadMnistSplits` (tests, custom splits). */
@@ -135,7 +143,20 @@ function backendLabel(): string {
 /** The settings a resumed collection must share with the zoo it continues. */
 function settingsOf(m: LoraZooManifest): unknown {
   const { vit, dataset, splitSeed, lora, steps, keep, lr, weightDecay, batchSize, seed } = m;
-  return { vit, dataset, splitSeed, lora, steps, keep, lr, weightDecay, batchSize, seed };
+  const { sharedSeed } = m;
+  return {
+    vit,
+    dataset,
+    splitSeed,
+    lora,
+    steps,
+    keep,
+    lr,
+    weightDecay,
+    batchSize,
+    seed,
+    sharedSeed,
+  };
 }
 
 /**
@@ -171,6 +192,7 @@ export async function collectLoraZoo(options: CollectLoraZooOptions): Promise<Lo
   const weightDecay = options.weightDecay ?? 0;
   const batchSize = positiveInteger('batchSize', options.batchSize ?? recipe.batchSize);
   const seed = options.seed ?? 0;
+  const sharedSeed = options.sharedSeed ?? true;
   const splitSeed = options.splitSeed ?? 0;
   const baseEpochs = positiveInteger('baseEpochs', options.baseEpochs ?? recipe.epochs);
   const vit: LoraZooVitOptions = {
@@ -204,6 +226,7 @@ export async function collectLoraZoo(options: CollectLoraZooOptions): Promise<Lo
     weightDecay,
     batchSize,
     seed,
+    sharedSeed,
     angles,
     tasks: [],
   };
@@ -227,7 +250,18 @@ export async function collectLoraZoo(options: CollectLoraZooOptions): Promise<Lo
     manifest.base = await session.prepareBase(vit, baseEpochs, seed);
     await writeLoraZooManifest(out, manifest);
   }
-  await session.run(manifest, { vit, steps, keep, rank, alpha, lr, weightDecay, batchSize, seed });
+  await session.run(manifest, {
+    vit,
+    steps,
+    keep,
+    rank,
+    alpha,
+    lr,
+    weightDecay,
+    batchSize,
+    seed,
+    sharedSeed,
+  });
   return manifest;
 }
 
@@ -240,6 +274,7 @@ interface TaskSettings {
   lr: number;
   weightDecay: number;
   batchSize: number;
+  sharedSeed: boolean;
   seed: number;
 }
 
@@ -390,7 +425,7 @@ class LoraZooSession {
     await rm(join(this.out, folder), { recursive: true, force: true });
     const train = rotateMnist(this.data.train, angle);
     const baseAccuracy = await evaluator.accuracy(null, angle);
-    const taskSeed = mixSeed(s.seed, angle);
+    const taskSeed = s.sharedSeed ? s.seed : mixSeed(s.seed, angle);
     resetLora(model, taskSeed);
     const trainer = new ClassifierTrainer(model, train, {
       batchSize: s.batchSize,

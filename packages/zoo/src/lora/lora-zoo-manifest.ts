@@ -71,8 +71,10 @@ export interface LoraZooManifest {
   lr: number;
   weightDecay: number;
   batchSize: number;
-  /** Base seed; task seeds derive from it and the angle. */
+  /** Base seed; every task's seed when `sharedSeed`, else task seeds derive from it and the angle. */
   seed: number;
+  /** Every task started from the same adapter initialisation and batch order. */
+  sharedSeed: boolean;
   /** The angles asked for, in order; `tasks` lists those finished. */
   angles: number[];
   tasks: LoraZooTask[];
@@ -166,6 +168,7 @@ export function parseLoraZooManifest(file: string, value: unknown): LoraZooManif
   ] as const) {
     if (!isNumber(m[key])) fail(file, `${key} must be a number`);
   }
+  if (typeof m.sharedSeed !== 'boolean') fail(file, 'sharedSeed must be true or false');
   if (!Array.isArray(m.angles) || !m.angles.every(isNumber)) fail(file, 'angles must be numbers');
   if (!Array.isArray(m.tasks)) fail(file, 'tasks must be an array');
   const names = new Set<string>();

@@ -169,10 +169,15 @@ export function registerZooCommand(program: Command): void {
     .option('--alpha <x>', 'LoRA alpha; scaling is alpha / rank (default 8)')
     .option('--lr <x>', `AdamW learning rate, constant (default ${DEFAULT_LORA_LR})`)
     .option('--seed <n>', 'base seed', '0')
+    .option(
+      '--independent-seeds',
+      'seed each task by its angle instead of starting every adapter from the same init',
+    )
     .option('--backend <name>', 'tfjs backend (wasm trains fastest on CPU)', 'wasm')
     .action(
       async (options: {
         out: string;
+        independentSeeds?: boolean;
         base?: string;
         baseEpochs?: string;
         angles?: string;
@@ -207,6 +212,7 @@ export function registerZooCommand(program: Command): void {
           alpha: parseNumber('alpha', options.alpha),
           lr: parseNumber('lr', options.lr),
           seed,
+          sharedSeed: !options.independentSeeds,
           onProgress: (p) => progress.update(loraProgressLine(p)),
           onLog: (line) => progress.log(line),
         });
