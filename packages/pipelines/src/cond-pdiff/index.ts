@@ -1,4 +1,5 @@
 export { adapterVectors, fitAdapterTokenizer, vectorToAdapter } from './adapter-vectors';
+export { readAngleList } from './angle-file';
 export type { CondPdiffFitProgress } from './autoencoder-fit';
 export {
   COND_PDIFF_CONDITION_KINDS,
@@ -9,6 +10,14 @@ export {
   resolveCondPdiffConfig,
 } from './cond-pdiff-config';
 export { CondPdiffError } from './cond-pdiff-error';
+export {
+  type BestMeanCount,
+  COND_PDIFF_TARGETS,
+  type CondPdiffExperimentOptions,
+  type CondPdiffReport,
+  type CondPdiffTaskRow,
+  runCondPdiffExperiment,
+} from './cond-pdiff-experiment';
 export { COND_PDIFF_FILES, type CondPdiffFitInfo } from './cond-pdiff-io';
 export {
   type CondPdiffFitInput,
@@ -22,3 +31,5 @@ export type {
   CondPdiffTask,
   TaskExampleSource,
 } from './cond-pdiff-task';
+export { type LoraZooInput, type LoraZooSelection, readLoraZooInput } from './lora-zoo-source';
+export { rotatedMnistExamples } from './rotated-mnist-examples';

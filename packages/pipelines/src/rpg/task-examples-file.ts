@@ -5,10 +5,15 @@ import { RpgError } from './rpg-error';
 
 /**
  * Reads labelled examples of a task from a safetensors file: `images` [n, 28, 28] or [n, 784]
- * (F32 in [0, 1], or U8 0–255) and `labels` [n] (integers 0 or 1: the binary task's
- * classes). Anything else is one error naming the file and the problem.
+ * (F32 in [0, 1], or U8 0–255) and `labels` [n] (integers 0…numClasses−1: by default 0 or 1,
+ * a binary task's classes; digits 0–9 for rotated MNIST). Anything else is one error naming the
+ * file and the problem.
  */
-export async function readTaskExamples(path: string): Promise<LabelledSet> {
+export async function readTaskExamples(
+  path: string,
+  options: { numClasses?: number } = {},
+): Promise<LabelledSet> {
+  const numClasses = options.numClasses ?? 2;
   let tensors: Map<string, TensorData>;
   try {
     tensors = (await readSafetensors(path)).tensors;
@@ -47,10 +52,10 @@ export async function readTaskExamples(path: string): Promise<LabelledSet> {
     throw new RpgError(`${path}: images must be F32 or U8, got ${images.dtype}`);
   }
   const ints = Int32Array.from(labels.data as ArrayLike<number | bigint>, Number);
-  const badLabel = ints.findIndex((v) => v !== 0 && v !== 1);
+  const badLabel = ints.findIndex((v) => !(v >= 0 && v < numClasses));
   if (badLabel >= 0 || !['I32', 'I64', 'U8', 'I8'].includes(labels.dtype)) {
     throw new RpgError(
-      `${path}: labels must be integers 0 or 1 (${labels.dtype}${badLabel >= 0 ? `, found ${ints[badLabel]} at ${badLabel}` : ''})`,
+      `${path}: labels must be integers ${numClasses === 2 ? '0 or 1' : `0…${numClasses - 1}`} (${labels.dtype}${badLabel >= 0 ? `, found ${ints[badLabel]} at ${badLabel}` : ''})`,
     );
   }
   return { features, labels: ints };

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerBackendsCommand } from './backends';
+import { registerCondPdiffCommand } from './cond-pdiff';
 import { registerConvertCommand } from './convert';
 import { registerDemoCommand } from './demo';
 import { registerEvalCommand } from './eval';
@@ -14,6 +15,7 @@ export function registerCommands(program: Command): void {
   registerZooCommand(program);
   registerEvalCommand(program);
   registerRpgCommand(program);
+  registerCondPdiffCommand(program);
   registerDemoCommand(program);
   registerBackendsCommand(program);
 }
