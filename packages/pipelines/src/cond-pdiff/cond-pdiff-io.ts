@@ -1,4 +1,4 @@
-import { access, mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type LoraConfig, loraConfigToJson, parseLoraConfig } from '@pgen/checkpoint-io';
 import {
@@ -12,6 +12,7 @@ import {
 import { loadAutoencoder, type ParameterAutoencoder, saveAutoencoder } from '@pgen/latent-ae';
 import { type AnyTaskEncoder, loadTaskEncoder, saveTaskEncoder } from '@pgen/task-encoder';
 import { TensorTokenizer } from '@pgen/tensor-tokenizer';
+import { missingEntries } from '../missing-entries';
 import { writeTextAtomic } from '../rpg/write-text-atomic';
 import { type CondPdiffConfig, resolveCondPdiffConfig } from './cond-pdiff-config';
 import { CondPdiffError } from './cond-pdiff-error';
@@ -93,14 +94,7 @@ export async function saveCondPdiffParts(dir: string, parts: CondPdiffParts): Pr
 
 /** Reads a folder {@link saveCondPdiffParts} wrote; names every missing part in one error. */
 export async function loadCondPdiffParts(dir: string): Promise<CondPdiffParts> {
-  const missing: string[] = [];
-  for (const name of Object.values(COND_PDIFF_FILES)) {
-    try {
-      await access(join(dir, name));
-    } catch {
-      missing.push(name);
-    }
-  }
+  const missing = await missingEntries(dir, Object.values(COND_PDIFF_FILES));
   if (missing.length > 0) {
     throw new CondPdiffError(
       `${dir}: not a complete COND P-DIFF pipeline folder (missing ${missing.join(', ')})`,

@@ -1,4 +1,4 @@
-import { access, mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readSafetensors, writeSafetensors } from '@pgen/checkpoint-io';
 import {
@@ -10,6 +10,7 @@ import {
   saveDenoiser,
 } from '@pgen/diffusion-core';
 import { TensorTokenizer } from '@pgen/tensor-tokenizer';
+import { missingEntries } from '../missing-entries';
 import { PrototypeNetwork, type PrototypeNetworkConfig } from './prototype-network';
 import { type RpgConfig, resolveSavedRpgConfig } from './rpg-config';
 import { RpgError } from './rpg-error';
@@ -100,14 +101,7 @@ export async function saveRpgPipelineParts(dir: string, parts: RpgPipelineParts)
 
 /** Reads a folder {@link saveRpgPipelineParts} wrote; names every missing file in one error. */
 export async function loadRpgPipelineParts(dir: string): Promise<RpgPipelineParts> {
-  const missing: string[] = [];
-  for (const name of Object.values(RPG_FILES)) {
-    try {
-      await access(join(dir, name));
-    } catch {
-      missing.push(name);
-    }
-  }
+  const missing = await missingEntries(dir, Object.values(RPG_FILES));
   if (missing.length > 0) {
     throw new RpgError(
       `${dir}: not a complete RPG pipeline folder (missing ${missing.join(', ')})`,

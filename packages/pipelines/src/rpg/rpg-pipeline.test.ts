@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '@pgen/backends';
-import { readSafetensors, type StateDict } from '@pgen/checkpoint-io';
+import { readSafetensors } from '@pgen/checkpoint-io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stateDictMse as mse } from '../state-dict-mse';
 import { RpgError } from './rpg-error';
 import { RpgPipeline } from './rpg-pipeline';
 import { tinyZoo } from './test-zoo';
@@ -18,20 +19,6 @@ const FIT = {
   denoiser: 'mlp' as const,
   mlpHidden: 64,
 };
-
-function mse(sd: StateDict, ref: StateDict): number {
-  let sum = 0;
-  let n = 0;
-  for (const [name, t] of ref) {
-    const a = sd.get(name)!.data as Float32Array;
-    const b = t.data as Float32Array;
-    for (let i = 0; i < b.length; i++) {
-      sum += (a[i]! - b[i]!) ** 2;
-      n++;
-    }
-  }
-  return sum / n;
-}
 
 describe('RpgPipeline', () => {
   const { zoo } = tinyZoo(6);

@@ -1,15 +1,14 @@
-import { access, readFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type PeftAdapter,
   readPeftAdapter,
   readSafetensors,
   type StateDict,
-  writeCheckpointAtomic,
-  writeFully,
 } from '@pgen/checkpoint-io';
 import { ZooError } from '../errors';
 import type { VitOptions } from '../models/vit';
+import { readManifestJson, writeManifestJson } from '../zoo/manifest-file';
 
 /** File name of a LoRA zoo's manifest inside its folder. */
 export const LORA_ZOO_MANIFEST = 'lora-zoo.json';
@@ -182,34 +181,17 @@ export function parseLoraZooManifest(file: string, value: unknown): LoraZooManif
 
 /** Reads and checks `<dir>/lora-zoo.json`; a missing or corrupt manifest is a `ZooError`. */
 export async function readLoraZooManifest(dir: string): Promise<LoraZooManifest> {
-  const file = join(dir, LORA_ZOO_MANIFEST);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ZooError(
-      code === 'ENOENT'
-        ? `${dir}: not a LoRA zoo (no ${LORA_ZOO_MANIFEST}); collect one with \`pgen zoo lora\``
-        : `${file}: cannot read (${(error as Error).message})`,
-      { cause: error },
-    );
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new ZooError(`${file}: corrupt manifest, not valid JSON (${(error as Error).message})`, {
-      cause: error,
-    });
-  }
-  return parseLoraZooManifest(file, parsed);
+  const value = await readManifestJson(dir, {
+    file: LORA_ZOO_MANIFEST,
+    what: 'a LoRA zoo',
+    command: 'pgen zoo lora',
+  });
+  return parseLoraZooManifest(join(dir, LORA_ZOO_MANIFEST), value);
 }
 
 /** Writes `<dir>/lora-zoo.json` atomically: readers see the old or the new one, never a mix. */
 export async function writeLoraZooManifest(dir: string, manifest: LoraZooManifest): Promise<void> {
-  const bytes = new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`);
-  await writeCheckpointAtomic(join(dir, LORA_ZOO_MANIFEST), (file) => writeFully(file, bytes, 0));
+  await writeManifestJson(join(dir, LORA_ZOO_MANIFEST), manifest);
 }
 
 /** An opened LoRA zoo: its manifest, and its base weights and adapters on demand. */

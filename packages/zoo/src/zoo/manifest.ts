@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeCheckpointAtomic, writeFully } from '@pgen/checkpoint-io';
 import { ZooError } from '../errors';
 import { ARCH_NAMES, type ArchName } from '../models/classifier-model';
+import { readManifestJson, writeManifestJson } from './manifest-file';
 
 /** File name of a zoo's manifest inside its folder. */
 export const MANIFEST_FILE = 'zoo.json';
@@ -118,32 +117,15 @@ export function parseManifest(file: string, value: unknown): ZooManifest {
 
 /** Reads and checks `<dir>/zoo.json`; a missing or corrupt manifest is a `ZooError`. */
 export async function readManifest(dir: string): Promise<ZooManifest> {
-  const file = join(dir, MANIFEST_FILE);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ZooError(
-      code === 'ENOENT'
-        ? `${dir}: not a zoo (no ${MANIFEST_FILE}); collect one with \`pgen zoo collect\``
-        : `${file}: cannot read (${(error as Error).message})`,
-      { cause: error },
-    );
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new ZooError(`${file}: corrupt manifest, not valid JSON (${(error as Error).message})`, {
-      cause: error,
-    });
-  }
-  return parseManifest(file, parsed);
+  const value = await readManifestJson(dir, {
+    file: MANIFEST_FILE,
+    what: 'a zoo',
+    command: 'pgen zoo collect',
+  });
+  return parseManifest(join(dir, MANIFEST_FILE), value);
 }
 
-/** Writes `<dir>/zoo.json` atomically: readers see the old or the new manifest, never a mix. */
+/** Writes `<dir>/zoo.json` atomically: readers see the old or the new one, never a mix. */
 export async function writeManifest(dir: string, manifest: ZooManifest): Promise<void> {
-  const bytes = new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`);
-  await writeCheckpointAtomic(join(dir, MANIFEST_FILE), (file) => writeFully(file, bytes, 0));
+  await writeManifestJson(join(dir, MANIFEST_FILE), manifest);
 }

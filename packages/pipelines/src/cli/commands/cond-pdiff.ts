@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { initBackend } from '@pgen/backends';
 import { Rng } from '@pgen/nn';
 import { loadMnistSplits } from '@pgen/zoo';
@@ -19,6 +18,7 @@ import { rotatedMnistExamples } from '../../cond-pdiff/rotated-mnist-examples';
 import { readTaskExamples } from '../../rpg/task-examples-file';
 import { CliUsageError } from '../cli-error';
 import { createProgressWriter, formatSeconds } from '../progress';
+import { readConfigFile } from '../read-config-file';
 
 interface ConfigFlags {
   config?: string;
@@ -216,22 +216,8 @@ function withConfigFlags(command: Command): Command {
 
 async function configFrom(flags: ConfigFlags): Promise<CondPdiffConfig> {
   let base: Partial<CondPdiffConfig> = {};
-  if (flags.config) {
-    let text: string;
-    try {
-      text = await readFile(flags.config, 'utf8');
-    } catch (error) {
-      throw new CliUsageError(`${flags.config}: cannot read (${(error as Error).message})`);
-    }
-    try {
-      base = JSON.parse(text) as Partial<CondPdiffConfig>;
-    } catch (error) {
-      throw new CliUsageError(`${flags.config}: not JSON (${(error as Error).message})`);
-    }
-    if (typeof base !== 'object' || base === null || Array.isArray(base)) {
-      throw new CliUsageError(`${flags.config}: expected a JSON object of CondPdiffConfig fields`);
-    }
-  }
+  if (flags.config) base = await readConfigFile<CondPdiffConfig>(flags.config, 'CondPdiffConfig');
+
   const latentNoise = flags.latentNoise === undefined ? undefined : Number(flags.latentNoise);
   const overrides: Partial<CondPdiffConfig> = {
     condition: flags.condition as CondPdiffConditionKind | undefined,

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { initBackend } from '@pgen/backends';
 import type { Command } from 'commander';
@@ -17,6 +16,7 @@ import { readTaskExamples } from '../../rpg/task-examples-file';
 import { writeTextAtomic } from '../../rpg/write-text-atomic';
 import { CliUsageError } from '../cli-error';
 import { createProgressWriter, formatSeconds } from '../progress';
+import { readConfigFile } from '../read-config-file';
 
 interface ConfigFlags {
   config?: string;
@@ -340,22 +340,8 @@ function withConfigFlags(command: Command): Command {
 
 async function configFrom(flags: ConfigFlags): Promise<RpgConfig> {
   let base: Partial<RpgConfig> = {};
-  if (flags.config) {
-    let text: string;
-    try {
-      text = await readFile(flags.config, 'utf8');
-    } catch (error) {
-      throw new CliUsageError(`${flags.config}: cannot read (${(error as Error).message})`);
-    }
-    try {
-      base = JSON.parse(text) as Partial<RpgConfig>;
-    } catch (error) {
-      throw new CliUsageError(`${flags.config}: not JSON (${(error as Error).message})`);
-    }
-    if (typeof base !== 'object' || base === null || Array.isArray(base)) {
-      throw new CliUsageError(`${flags.config}: expected a JSON object of RpgConfig fields`);
-    }
-  }
+  if (flags.config) base = await readConfigFile<RpgConfig>(flags.config, 'RpgConfig');
+
   const overrides: Partial<RpgConfig> = {
     steps: optional(flags.steps, '--steps', 1),
     prior: flags.prior as RpgConfig['prior'] | undefined,
