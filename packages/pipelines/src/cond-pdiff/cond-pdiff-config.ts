@@ -68,7 +68,13 @@ export interface CondPdiffConfig {
   diffusionLr: number;
   /** Diffusion training timesteps (default 1000). */
   numTrainTimesteps: number;
-  /** What the denoiser predicts (default epsilon, as p-diff). */
+  /**
+   * What the denoiser predicts (default `sample`, the clean latent; p-diff predicts the noise).
+   * Measured on the rotated-MNIST LoRA zoo (same autoencoder, 4,000 steps, 500 test images):
+   * adapters generated for seen rotations scored 85–93% with `epsilon` (45°, 180°; trained
+   * 91–92%) and 93.6–93.8% with `sample`. With DDIM's η = 0 `sample` then gives each
+   * condition one adapter, whatever the seed.
+   */
   predictionType: 'epsilon' | 'sample' | 'v_prediction';
   /** DDIM steps when generating (default 50). */
   samplingSteps: number;
@@ -101,7 +107,7 @@ export const DEFAULT_COND_PDIFF_CONFIG: Readonly<CondPdiffConfig> = Object.freez
   diffusionBatchSize: 64,
   diffusionLr: 1e-3,
   numTrainTimesteps: 1000,
-  predictionType: 'epsilon',
+  predictionType: 'sample',
   samplingSteps: 50,
   seed: 0,
 } as CondPdiffConfig);

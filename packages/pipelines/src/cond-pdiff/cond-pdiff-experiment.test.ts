@@ -78,6 +78,11 @@ describe('runCondPdiffExperiment', () => {
     ]);
     expect(Object.keys(report.tasks[0]!.generated)).toContain('embedding');
     expect(Object.keys(held.reconstruction)).toEqual(['descriptor', 'descriptor-no-latent-noise']);
+    // Baselines of a held-out rotation: 90° sits between 0° and 180° (equally far: the lower).
+    expect(held.nearest_seen).toMatchObject({ angle: 0, count: 2 });
+    expect(held.neighbour_average!.angles).toEqual([0, 180]);
+    expect(report.tasks[0]!.nearest_seen).toBeUndefined();
+    expect(report.summary.held_out.nearest_seen).toBe(held.nearest_seen!.mean);
     for (const row of report.tasks) {
       expect(row.trained.count).toBe(2);
       for (const v of [
@@ -113,5 +118,21 @@ describe('runCondPdiffExperiment', () => {
     });
     expect(again.arms.map((a) => [a.arm, a.reused])).toEqual([['descriptor', true]]);
     expect(again.tasks[1]!.generated.descriptor).toEqual(held.generated.descriptor);
+
+    // Another diffusion config refits the arm but keeps the saved autoencoder.
+    const log: string[] = [];
+    const refit = await runCondPdiffExperiment({
+      ...options(),
+      config: { ...TINY_COND_PDIFF_CONFIG, diffusionSteps: 12 },
+      conditions: ['embedding'],
+      noiseAblation: false,
+      log: (l) => log.push(l),
+    });
+    expect(refit.arms.map((a) => [a.arm, a.reused, a.fitSeconds.autoencoder])).toEqual([
+      ['embedding', false, 0],
+    ]);
+    expect(
+      log.some((l) => /\[embedding\] reusing the autoencoder of .*work\/descriptor/.test(l)),
+    ).toBe(true);
   }, 180_000);
 });

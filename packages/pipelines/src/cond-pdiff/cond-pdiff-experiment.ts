@@ -1,4 +1,4 @@
-import { access } from 'node:fs/promises';
+import { access, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StateDict } from '@pgen/checkpoint-io';
 import { Rng } from '@pgen/nn';
@@ -11,9 +11,10 @@ import {
   resolveCondPdiffConfig,
 } from './cond-pdiff-config';
 import { CondPdiffError } from './cond-pdiff-error';
+import { COND_PDIFF_FILES } from './cond-pdiff-io';
 import { CondPdiffPipeline } from './cond-pdiff-pipeline';
 import { writeCondPdiffReport } from './cond-pdiff-report';
-import type { CondPdiffCondition } from './cond-pdiff-task';
+import type { CondPdiffCondition, CondPdiffTask } from './cond-pdiff-task';
 import { readLoraZooInput } from './lora-zoo-source';
 import { rotatedMnistExamples } from './rotated-mnist-examples';
 
@@ -82,6 +83,13 @@ export interface CondPdiffTaskRow {
   generated: Record<string, BestMeanCount>;
   /** Per autoencoder (arm that fitted it): trained adapters encoded and decoded. */
   reconstruction: Record<string, BestMeanCount>;
+  /** Held-out tasks: the trained adapters of the nearest seen rotation, measured on this one. */
+  nearest_seen?: BestMeanCount & { angle: number };
+  /**
+   * Held-out tasks: the element-wise mean of the two neighbouring seen rotations' trained
+   * adapters, measured on this one: what interpolating in parameter space gives.
+   */
+  neighbour_average?: { angles: [number, number]; accuracy: number };
 }
 
 /** Means over the tasks of one split. */
@@ -91,6 +99,9 @@ export interface CondPdiffSplitSummary {
   trained: number;
   generated: Record<string, number>;
   reconstruction: Record<string, number>;
+  /** Held-out split only. */
+  nearest_seen?: number;
+  neighbour_average?: number;
 }
 
 export interface CondPdiffArmInfo {
@@ -189,9 +200,14 @@ export async function runCondPdiffExperiment(
       if (pipeline) {
         log(`[${arm.name}] reusing the fitted pipeline in ${dir}`);
       } else {
-        const shared = [...pipelines.values()].find(
+        let shared = [...pipelines.values()].find(
           (p) => autoencoderStageKey(p.config) === autoencoderStageKey(arm.config),
         );
+        const saved = shared
+          ? undefined
+          : await savedAutoencoder(options.workDir, arm.config, input.tasks);
+        if (saved) log(`[${arm.name}] reusing the autoencoder of ${saved.dir}`);
+        shared ??= saved?.pipeline;
         let last = 0;
         pipeline = await CondPdiffPipeline.fit(input, arm.config, {
           examples,
@@ -204,6 +220,7 @@ export async function runCondPdiffExperiment(
             );
           },
         });
+        saved?.pipeline.dispose();
         await pipeline.save(dir);
         log(`[${arm.name}] fitted → ${dir}`);
       }
@@ -237,7 +254,13 @@ export async function runCondPdiffExperiment(
       );
       for (const task of zoo.manifest.tasks) {
         const split = heldOut.has(task.angle) ? 'held_out' : 'seen';
-        const measure = async (adapters: readonly { tensors: StateDict }[] | null) => {
+        const measure = async (
+          adapters: readonly { tensors: StateDict }[] | null,
+          single?: StateDict,
+        ) => {
+          if (single) {
+            return evaluator.accuracy({ config: input.loraConfig, tensors: single }, task.angle);
+          }
           if (adapters === null) return evaluator.accuracy(null, task.angle);
           const scores: number[] = [];
           for (const adapter of adapters) {
@@ -286,6 +309,35 @@ export async function runCondPdiffExperiment(
             .get(arm.name)!
             .reconstruct(trainedAdapters.slice(0, reconstructPerTask).map((a) => a.tensors));
           row.reconstruction[arm.name] = (await measure(recon)) as BestMeanCount;
+        }
+        if (split === 'held_out') {
+          const seen = zoo.manifest.tasks.filter((t) => !heldOut.has(t.angle));
+          const [below, above] = neighbourTasks(task.angle, seen);
+          const nearest =
+            angularDistance(below.angle, task.angle) <= angularDistance(above.angle, task.angle)
+              ? below
+              : above;
+          const load = async (t: typeof task) => {
+            const out = [];
+            for (const entry of spread(t.adapters, trainedPerTask))
+              out.push(await zoo.loadAdapter(entry));
+            return out;
+          };
+          const nearestAdapters = await load(nearest);
+          row.nearest_seen = {
+            angle: nearest.angle,
+            ...((await measure(nearestAdapters)) as BestMeanCount),
+          };
+          const other = nearest === below ? await load(above) : nearestAdapters;
+          const first = nearest === below ? nearestAdapters : await load(below);
+          const average = meanStateDict([
+            meanStateDict(first.map((a) => a.tensors)),
+            meanStateDict(other.map((a) => a.tensors)),
+          ]);
+          row.neighbour_average = {
+            angles: [below.angle, above.angle],
+            accuracy: (await measure(null, average)) as number,
+          };
         }
         rows.push(row);
         const gen = Object.entries(row.generated)
@@ -377,6 +429,79 @@ async function loadMatching(
   return undefined;
 }
 
+/**
+ * A saved arm in `workDir` whose autoencoder `config` can share: same autoencoder settings and
+ * the same training tasks (so the same adapters and normalisation). Its pipeline is loaded;
+ * the caller disposes it.
+ */
+async function savedAutoencoder(
+  workDir: string,
+  config: CondPdiffConfig,
+  tasks: readonly CondPdiffTask[],
+): Promise<{ dir: string; pipeline: CondPdiffPipeline } | undefined> {
+  let names: string[];
+  try {
+    names = await readdir(workDir);
+  } catch {
+    return undefined;
+  }
+  const taskNames = JSON.stringify(tasks.map((t) => t.name));
+  for (const name of names.sort()) {
+    const dir = join(workDir, name);
+    let file: { config?: Partial<CondPdiffConfig>; tasks?: CondPdiffTask[] };
+    try {
+      file = JSON.parse(await readFile(join(dir, COND_PDIFF_FILES.config), 'utf8'));
+    } catch {
+      continue;
+    }
+    let saved: CondPdiffConfig;
+    try {
+      saved = resolveCondPdiffConfig(file.config ?? {});
+    } catch {
+      continue;
+    }
+    if (
+      autoencoderStageKey(saved) === autoencoderStageKey(config) &&
+      JSON.stringify((file.tasks ?? []).map((t) => t.name)) === taskNames
+    ) {
+      return { dir, pipeline: await CondPdiffPipeline.load(dir) };
+    }
+  }
+  return undefined;
+}
+
+/** Degrees between two angles on the circle, in [0, 180]. */
+function angularDistance(a: number, b: number): number {
+  const d = (((a - b) % 360) + 360) % 360;
+  return Math.min(d, 360 - d);
+}
+
+/** The seen tasks next below and next above `angle` going round the circle. */
+function neighbourTasks<T extends { angle: number }>(angle: number, seen: readonly T[]): [T, T] {
+  const gap = (from: number, to: number) => (((to - from) % 360) + 360) % 360 || 360;
+  let below = seen[0]!;
+  let above = seen[0]!;
+  for (const t of seen) {
+    if (gap(t.angle, angle) < gap(below.angle, angle)) below = t;
+    if (gap(angle, t.angle) < gap(angle, above.angle)) above = t;
+  }
+  return [below, above];
+}
+
+/** The element-wise mean of state dicts with the same float tensors. */
+function meanStateDict(dicts: readonly StateDict[]): StateDict {
+  const out: StateDict = new Map();
+  for (const [name, first] of dicts[0]!) {
+    const sum = new Float32Array(first.data.length);
+    for (const d of dicts) {
+      const data = d.get(name)!.data as Float32Array;
+      for (let i = 0; i < sum.length; i++) sum[i]! += data[i]! / dicts.length;
+    }
+    out.set(name, { dtype: 'F32', shape: [...first.shape], data: sum });
+  }
+  return out;
+}
+
 /** `n` entries spread evenly over `items` (all of them when there are fewer). */
 function spread<T>(items: readonly T[], n: number): T[] {
   if (items.length <= n) return [...items];
@@ -399,12 +524,17 @@ function summarise(rows: readonly CondPdiffTaskRow[]): CondPdiffSplitSummary {
     Object.fromEntries(
       keys(pick).map((k) => [k, mean(rows.filter((r) => pick(r)[k]).map((r) => pick(r)[k]!.mean))]),
     );
+  const nearest = rows.filter((r) => r.nearest_seen).map((r) => r.nearest_seen!.mean);
+  const average = rows.filter((r) => r.neighbour_average).map((r) => r.neighbour_average!.accuracy);
   return {
     tasks: rows.length,
     base: mean(rows.map((r) => r.base)),
     trained: mean(rows.map((r) => r.trained.mean)),
     generated: byKey((r) => r.generated),
     reconstruction: byKey((r) => r.reconstruction),
+    ...(nearest.length > 0
+      ? { nearest_seen: mean(nearest), neighbour_average: mean(average) }
+      : {}),
   };
 }
 

@@ -138,6 +138,14 @@ describe('CondPdiffPipeline', () => {
     await expect(
       CondPdiffPipeline.fit(zoo, { ...SMALL, latentDim: 4 }, { autoencoderFrom: pipeline }),
     ).rejects.toThrow(/other autoencoder settings/);
+    const fewer = {
+      ...zoo,
+      tasks: zoo.tasks.slice(1),
+      samples: zoo.samples.filter((x) => x.task !== 'rot-000'),
+    };
+    await expect(
+      CondPdiffPipeline.fit(fewer, SMALL, { autoencoderFrom: pipeline }),
+    ).rejects.toThrow(/fitted on other tasks/);
   }, 60_000);
 
   it('trains the examples condition from a source of labelled sets', async () => {

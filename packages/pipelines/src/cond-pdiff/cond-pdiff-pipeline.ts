@@ -120,6 +120,11 @@ export class CondPdiffPipeline {
         'autoencoderFrom was fitted with other autoencoder settings; it cannot be shared',
       );
     }
+    if (from && from.tasks.map((t) => t.name).join() !== tasks.map((t) => t.name).join()) {
+      throw new CondPdiffError(
+        'autoencoderFrom was fitted on other tasks (another held-out set); it cannot be shared',
+      );
+    }
     const tokenizer = from ? from.parts.tokenizer : fitAdapterTokenizer(adapters);
     const vectors = adapterVectors(tokenizer, adapters, names);
     const started = Date.now();

@@ -36,6 +36,9 @@ function byAngleSpec(report: CondPdiffReport): TopLevelSpec {
     point(row, 'no LoRA (base)', row.base),
     point(row, 'trained LoRA (mean)', row.trained.mean),
     ...Object.entries(row.generated).map(([arm, v]) => point(row, armLabel(arm), v.mean)),
+    ...(row.nearest_seen
+      ? [point(row, "nearest seen rotation's trained LoRA (mean)", row.nearest_seen.mean)]
+      : []),
   ]);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -89,6 +92,20 @@ function summarySpec(report: CondPdiffReport): TopLevelSpec {
         series: armLabel(arm),
         accuracy: v,
       })),
+      ...(s.nearest_seen === undefined
+        ? []
+        : [
+            {
+              split: name,
+              series: "nearest seen rotation's trained LoRA",
+              accuracy: s.nearest_seen,
+            },
+            {
+              split: name,
+              series: "mean of the neighbours' trained LoRA",
+              accuracy: s.neighbour_average ?? Number.NaN,
+            },
+          ]),
     ];
   });
   return {
@@ -125,8 +142,8 @@ function markdown(r: CondPdiffReport, path: string): string {
       arms.map((a) => `${a} best / mean`).join(' | ') +
       ' | ' +
       recon.map((a) => `AE only (${a})`).join(' | ') +
-      ' |',
-    `|${'---|'.repeat(4 + arms.length + recon.length)}`,
+      " | nearest seen rotation's LoRA | mean of neighbours' LoRA |",
+    `|${'---|'.repeat(6 + arms.length + recon.length)}`,
   ];
   const rows = r.tasks.map(
     (t) =>
@@ -138,7 +155,7 @@ function markdown(r: CondPdiffReport, path: string): string {
         .join(' | ') +
       ' | ' +
       recon.map((a) => pct(t.reconstruction[a]?.mean)).join(' | ') +
-      ' |',
+      ` | ${t.nearest_seen ? `${pct(t.nearest_seen.mean)} (${t.nearest_seen.angle}°)` : '—'} | ${t.neighbour_average ? `${pct(t.neighbour_average.accuracy)} (${t.neighbour_average.angles.join('° + ')}°)` : '—'} |`,
   );
   const mark = (met: boolean) => (met ? 'met' : '**not met**');
   const targetRows = arms.flatMap((a) => {
@@ -184,7 +201,7 @@ function markdown(r: CondPdiffReport, path: string): string {
       ' | ' +
       arms.map((a) => `generated (${a})`).join(' | ') +
       ' |',
-    `|${'---|'.repeat(3 + recon.length + arms.length)}`,
+    `|${'---|'.repeat(5 + recon.length + arms.length)}`,
     ...(['seen', 'held_out'] as const).map((split) => {
       const s = r.summary[split];
       return (
@@ -192,7 +209,7 @@ function markdown(r: CondPdiffReport, path: string): string {
         recon.map((a) => pct(s.reconstruction[a])).join(' | ') +
         ' | ' +
         arms.map((a) => pct(s.generated[a])).join(' | ') +
-        ' |'
+        ` | ${pct(s.nearest_seen)} | ${pct(s.neighbour_average)} |`
       );
     }),
     '',
