@@ -42,7 +42,7 @@ function byAngleSpec(report: CondPdiffReport): TopLevelSpec {
   ]);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: 'Rotated MNIST: accuracy per task (held-out angles drawn as squares)',
+    title: 'Rotated MNIST: accuracy per task (shape: held-out or seen rotation)',
     data: { values },
     mark: { type: 'line', point: true, clip: true },
     encoding: {
@@ -200,7 +200,7 @@ function markdown(r: CondPdiffReport, path: string): string {
       recon.map((a) => `AE only (${a})`).join(' | ') +
       ' | ' +
       arms.map((a) => `generated (${a})`).join(' | ') +
-      ' |',
+      " | nearest seen rotation's LoRA | mean of neighbours' LoRA |",
     `|${'---|'.repeat(5 + recon.length + arms.length)}`,
     ...(['seen', 'held_out'] as const).map((split) => {
       const s = r.summary[split];
@@ -225,6 +225,12 @@ function markdown(r: CondPdiffReport, path: string): string {
     '',
     `Config: autoencoder channels [${c.aeChannels.join(', ')}], kernel ${c.aeKernelSize}, latent ${c.latentDim}, input noise ${c.inputNoise}, ${c.aeSteps} steps × ${c.aeBatchSize}; ${c.denoiser} denoiser (hidden ${c.denoiserHidden}, depth ${c.denoiserDepth}), ${c.diffusionSteps} steps × ${c.diffusionBatchSize}, ${c.predictionType} prediction; condition width ${c.conditionDim}, ${c.examplesPerTask} examples per set.`,
     '',
+    ...(c.predictionType === 'sample'
+      ? [
+          'With `sample` prediction and deterministic DDIM (η = 0) the generations of one condition are one adapter: best = mean.',
+          '',
+        ]
+      : []),
     `Seconds: fit ${r.seconds.fit.toFixed(0)}, evaluation ${r.seconds.evaluate.toFixed(0)}, total ${r.seconds.total.toFixed(0)}.`,
     '',
     '## Per task',

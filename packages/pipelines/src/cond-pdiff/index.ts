@@ -25,6 +25,7 @@ export {
   type CondPdiffGenerateOptions,
   CondPdiffPipeline,
 } from './cond-pdiff-pipeline';
+export { writeCondPdiffReport } from './cond-pdiff-report';
 export type {
   CondPdiffCondition,
   CondPdiffSample,
