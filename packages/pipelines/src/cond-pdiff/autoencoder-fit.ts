@@ -1,19 +1,8 @@
 import { ParameterAutoencoder } from '@pgen/latent-ae';
-import { AdamW, cosineWithWarmup, Rng } from '@pgen/nn';
+import { Rng } from '@pgen/nn';
 import * as tf from '@tensorflow/tfjs-core';
 import type { CondPdiffConfig } from './cond-pdiff-config';
-import { CondPdiffError } from './cond-pdiff-error';
-
-/** Reported after every optimiser step of a fit phase. */
-export interface CondPdiffFitProgress {
-  phase: 'autoencoder' | 'diffusion';
-  /** Steps done (1-based) and in all, in this phase. */
-  step: number;
-  steps: number;
-  loss: number;
-  /** Seconds left in this phase at the mean pace so far. */
-  etaSeconds: number;
-}
+import { type CondPdiffFitProgress, drawRows, runFitPhase } from './fit-phase';
 
 /**
  * Trains p-diff's autoencoder on normalised adapter vectors [count, dim]: random mini-batches,
@@ -38,48 +27,27 @@ export async function fitAutoencoder(
     klWeight: config.klWeight,
     seed: config.seed,
   });
-  const optimizer = new AdamW(autoencoder.parameters(), { lr: config.aeLr, weightDecay: 0 });
-  const schedule = cosineWithWarmup({
-    baseLr: config.aeLr,
-    warmupSteps: Math.floor(config.aeSteps * 0.02),
-    totalSteps: config.aeSteps + 1,
-  });
   const rng = new Rng(config.seed + 1);
-  const batch = Math.min(config.aeBatchSize, count);
-  const rows = new Float32Array(batch * dim);
-  const started = Date.now();
-  let finalLoss = Number.NaN;
+  const rows = new Float32Array(Math.min(config.aeBatchSize, count) * dim);
+  let finalLoss: number;
   try {
     autoencoder.train();
-    for (let step = 0; step < config.aeSteps; step++) {
-      for (let r = 0; r < batch; r++) {
-        const i = rng.int(count);
-        rows.set(vectors.subarray(i * dim, (i + 1) * dim), r * dim);
-      }
-      const x = tf.tensor2d(rows, [batch, dim]);
-      optimizer.setLearningRate(schedule(step));
-      const { loss } = optimizer.minimize(() => autoencoder.loss(x), { clipNorm: 1 });
-      finalLoss = (await loss.data())[0]!;
-      tf.dispose([x, loss]);
-      if (!Number.isFinite(finalLoss)) {
-        throw new CondPdiffError(
-          `autoencoder training diverged: loss ${finalLoss} at step ${step + 1}`,
-        );
-      }
-      const elapsed = (Date.now() - started) / 1000;
-      onProgress?.({
-        phase: 'autoencoder',
-        step: step + 1,
-        steps: config.aeSteps,
-        loss: finalLoss,
-        etaSeconds: (elapsed / (step + 1)) * (config.aeSteps - step - 1),
-      });
-    }
+    finalLoss = await runFitPhase({
+      phase: 'autoencoder',
+      label: 'autoencoder training',
+      params: autoencoder.parameters(),
+      steps: config.aeSteps,
+      lr: config.aeLr,
+      step: () => {
+        drawRows(vectors, count, rows, rng);
+        const x = tf.tensor2d(rows, [rows.length / dim, dim]);
+        return { loss: () => autoencoder.loss(x), inputs: [x] };
+      },
+      onProgress,
+    });
   } catch (error) {
     autoencoder.dispose();
     throw error;
-  } finally {
-    optimizer.dispose();
   }
   autoencoder.eval();
   return { autoencoder, finalLoss };

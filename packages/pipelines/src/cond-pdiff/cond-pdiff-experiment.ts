@@ -254,34 +254,27 @@ export async function runCondPdiffExperiment(
       );
       for (const task of zoo.manifest.tasks) {
         const split = heldOut.has(task.angle) ? 'held_out' : 'seen';
-        const measure = async (
-          adapters: readonly { tensors: StateDict }[] | null,
-          single?: StateDict,
-        ) => {
-          if (single) {
-            return evaluator.accuracy({ config: input.loraConfig, tensors: single }, task.angle);
-          }
-          if (adapters === null) return evaluator.accuracy(null, task.angle);
+        const accuracyOf = (tensors: StateDict) =>
+          evaluator.accuracy({ config: input.loraConfig, tensors }, task.angle);
+        const measure = async (adapters: readonly { tensors: StateDict }[]) => {
           const scores: number[] = [];
-          for (const adapter of adapters) {
-            scores.push(
-              await evaluator.accuracy(
-                { config: input.loraConfig, tensors: adapter.tensors },
-                task.angle,
-              ),
-            );
-          }
+          for (const adapter of adapters) scores.push(await accuracyOf(adapter.tensors));
           return bestMeanCount(scores);
         };
-        const chosen = spread(task.adapters, trainedPerTask);
-        const trainedAdapters = [];
-        for (const entry of chosen) trainedAdapters.push(await zoo.loadAdapter(entry));
+        const load = async (t: typeof task) => {
+          const out = [];
+          for (const entry of spread(t.adapters, trainedPerTask)) {
+            out.push(await zoo.loadAdapter(entry));
+          }
+          return out;
+        };
+        const trainedAdapters = await load(task);
         const row: CondPdiffTaskRow = {
           name: task.name,
           angle: task.angle,
           split,
-          base: (await measure(null)) as number,
-          trained: (await measure(trainedAdapters)) as BestMeanCount,
+          base: await evaluator.accuracy(null, task.angle),
+          trained: await measure(trainedAdapters),
           generated: {},
           reconstruction: {},
         };
@@ -302,13 +295,13 @@ export async function runCondPdiffExperiment(
           const t0 = Date.now();
           const generated = await pipelines.get(arm.name)!.generateAdapters({ condition, count });
           armInfo[i]!.generateSeconds += (Date.now() - t0) / 1000;
-          row.generated[arm.name] = (await measure(generated)) as BestMeanCount;
+          row.generated[arm.name] = await measure(generated);
         }
         for (const arm of aeOwners) {
           const recon = await pipelines
             .get(arm.name)!
             .reconstruct(trainedAdapters.slice(0, reconstructPerTask).map((a) => a.tensors));
-          row.reconstruction[arm.name] = (await measure(recon)) as BestMeanCount;
+          row.reconstruction[arm.name] = await measure(recon);
         }
         if (split === 'held_out') {
           const seen = zoo.manifest.tasks.filter((t) => !heldOut.has(t.angle));
@@ -317,26 +310,20 @@ export async function runCondPdiffExperiment(
             angularDistance(below.angle, task.angle) <= angularDistance(above.angle, task.angle)
               ? below
               : above;
-          const load = async (t: typeof task) => {
-            const out = [];
-            for (const entry of spread(t.adapters, trainedPerTask))
-              out.push(await zoo.loadAdapter(entry));
-            return out;
-          };
           const nearestAdapters = await load(nearest);
           row.nearest_seen = {
             angle: nearest.angle,
-            ...((await measure(nearestAdapters)) as BestMeanCount),
+            ...(await measure(nearestAdapters)),
           };
-          const other = nearest === below ? await load(above) : nearestAdapters;
-          const first = nearest === below ? nearestAdapters : await load(below);
+          const belowAdapters = nearest === below ? nearestAdapters : await load(below);
+          const aboveAdapters = nearest === above ? nearestAdapters : await load(above);
           const average = meanStateDict([
-            meanStateDict(first.map((a) => a.tensors)),
-            meanStateDict(other.map((a) => a.tensors)),
+            meanStateDict(belowAdapters.map((a) => a.tensors)),
+            meanStateDict(aboveAdapters.map((a) => a.tensors)),
           ]);
           row.neighbour_average = {
             angles: [below.angle, above.angle],
-            accuracy: (await measure(null, average)) as number,
+            accuracy: await accuracyOf(average),
           };
         }
         rows.push(row);

@@ -15,12 +15,7 @@ import {
 import { ParameterAutoencoder } from '@pgen/latent-ae';
 import * as tf from '@tensorflow/tfjs-core';
 import { adapterVectors, fitAdapterTokenizer, vectorToAdapter } from './adapter-vectors';
-import {
-  type CondPdiffFitProgress,
-  decodeLatents,
-  encodeLatents,
-  fitAutoencoder,
-} from './autoencoder-fit';
+import { decodeLatents, encodeLatents, fitAutoencoder } from './autoencoder-fit';
 import {
   autoencoderStageKey,
   type CondPdiffConfig,
@@ -40,6 +35,7 @@ import type {
   TaskExampleSource,
 } from './cond-pdiff-task';
 import { buildConditionEncoder, encodeGenerationCondition } from './condition-encoder';
+import type { CondPdiffFitProgress } from './fit-phase';
 import { fitLatentDiffusion } from './latent-diffusion-fit';
 import { latentStatistics, standardizeLatents, unstandardizeLatents } from './latent-statistics';
 

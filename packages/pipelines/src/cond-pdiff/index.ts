@@ -1,6 +1,5 @@
 export { adapterVectors, fitAdapterTokenizer, vectorToAdapter } from './adapter-vectors';
 export { readAngleList } from './angle-file';
-export type { CondPdiffFitProgress } from './autoencoder-fit';
 export {
   COND_PDIFF_CONDITION_KINDS,
   type CondPdiffConditionKind,
@@ -32,5 +31,6 @@ export type {
   CondPdiffTask,
   TaskExampleSource,
 } from './cond-pdiff-task';
+export type { CondPdiffFitProgress } from './fit-phase';
 export { type LoraZooInput, type LoraZooSelection, readLoraZooInput } from './lora-zoo-source';
 export { rotatedMnistExamples } from './rotated-mnist-examples';

@@ -3,7 +3,6 @@ import { Rng } from '@pgen/nn';
 import { loadMnistSplits } from '@pgen/zoo';
 import type { Command } from 'commander';
 import { readAngleList } from '../../cond-pdiff/angle-file';
-import type { CondPdiffFitProgress } from '../../cond-pdiff/autoencoder-fit';
 import {
   COND_PDIFF_CONDITION_KINDS,
   type CondPdiffConditionKind,
@@ -13,6 +12,7 @@ import {
 import { runCondPdiffExperiment } from '../../cond-pdiff/cond-pdiff-experiment';
 import { CondPdiffPipeline } from '../../cond-pdiff/cond-pdiff-pipeline';
 import type { CondPdiffCondition } from '../../cond-pdiff/cond-pdiff-task';
+import type { CondPdiffFitProgress } from '../../cond-pdiff/fit-phase';
 import { readLoraZooInput } from '../../cond-pdiff/lora-zoo-source';
 import { rotatedMnistExamples } from '../../cond-pdiff/rotated-mnist-examples';
 import { readTaskExamples } from '../../rpg/task-examples-file';
