@@ -1,3 +1,4 @@
+import { ElementMoments } from './element-moments';
 import type { NormalizationMode } from './options';
 import { RunningMoments } from './running-moments';
 
@@ -12,6 +13,10 @@ export interface TensorNormalization {
   logScale: number;
   /** Added before the log for `'log-zscore'`, else 0. */
   logOffset: number;
+  /** `'element-zscore'` only: the zoo mean of each element, in the tensor's row-major order. */
+  elementMean?: Float64Array;
+  /** `'element-zscore'` only: the zoo std of each element, never 0. */
+  elementStd?: Float64Array;
 }
 
 export const IDENTITY_NORMALIZATION: TensorNormalization = {
@@ -37,6 +42,7 @@ function usableStd(std: number, mean: number): number {
  */
 export class NormalizationStatistics {
   private readonly moments = new RunningMoments();
+  private readonly elements = new ElementMoments();
   private readonly logValues: Float64Array[] = [];
 
   constructor(
@@ -46,7 +52,10 @@ export class NormalizationStatistics {
 
   add(values: ArrayLike<number>): void {
     if (this.mode === 'zscore') this.moments.add(values);
-    else if (this.mode === 'log-zscore') this.logValues.push(Float64Array.from(values));
+    else if (this.mode === 'element-zscore') {
+      this.moments.add(values);
+      this.elements.add(values);
+    } else if (this.mode === 'log-zscore') this.logValues.push(Float64Array.from(values));
   }
 
   finish(): TensorNormalization {
@@ -61,6 +70,7 @@ export class NormalizationStatistics {
         logOffset: 0,
       };
     }
+    if (this.mode === 'element-zscore') return this.finishElements();
     const raw = new RunningMoments();
     for (const values of this.logValues) raw.add(values);
     const logScale = raw.mean > 0 ? raw.mean : 1;
@@ -76,6 +86,41 @@ export class NormalizationStatistics {
       logOffset: offset,
     };
   }
+
+  /**
+   * An element that never changes across the zoo gets the tensor's std: generated noise there
+   * is then no larger than per-tensor z-scoring would give, rather than blown up to 1.
+   */
+  private finishElements(): TensorNormalization {
+    const { mean } = this.moments;
+    const tensorStd = usableStd(this.moments.std, mean);
+    const elementMean = this.elements.mean;
+    const elementStd = this.elements.std;
+    for (let i = 0; i < elementStd.length; i++) {
+      const std = elementStd[i]!;
+      if (!(std > 0 && std > 1e-12 * Math.abs(elementMean[i]!))) elementStd[i] = tensorStd;
+    }
+    return {
+      mode: 'element-zscore',
+      mean,
+      std: tensorStd,
+      logScale: 1,
+      logOffset: 0,
+      elementMean,
+      elementStd,
+    };
+  }
+}
+
+function elementStatistics(norm: TensorNormalization): {
+  elementMean: Float64Array;
+  elementStd: Float64Array;
+} {
+  const { elementMean, elementStd } = norm;
+  if (!elementMean || !elementStd) {
+    throw new TypeError("an 'element-zscore' normalisation needs elementMean and elementStd");
+  }
+  return { elementMean, elementStd };
 }
 
 /** Index of the first value the mode cannot take (a negative value for `'log-zscore'`), or -1. */
@@ -101,6 +146,13 @@ export function normalizeInto(
   } else if (norm.mode === 'zscore') {
     const inv = 1 / std;
     for (let i = 0; i < count; i++) dst[dstStart + i] = (src[srcStart + i]! - mean) * inv;
+  } else if (norm.mode === 'element-zscore') {
+    // `src` is the whole tensor, so srcStart + i is also the element's index.
+    const { elementMean, elementStd } = elementStatistics(norm);
+    for (let i = 0; i < count; i++) {
+      const e = srcStart + i;
+      dst[dstStart + i] = (src[e]! - elementMean[e]!) / elementStd[e]!;
+    }
   } else {
     const { logScale, logOffset } = norm;
     for (let i = 0; i < count; i++) {
@@ -129,6 +181,13 @@ export function denormalizeInto(
     else for (let i = 0; i < count; i++) dst[dstStart + i] = src[srcStart + i]!;
   } else if (norm.mode === 'zscore') {
     for (let i = 0; i < count; i++) dst[dstStart + i] = src[srcStart + i]! * std + mean;
+  } else if (norm.mode === 'element-zscore') {
+    // `dst` is the whole tensor, so dstStart + i is also the element's index.
+    const { elementMean, elementStd } = elementStatistics(norm);
+    for (let i = 0; i < count; i++) {
+      const e = dstStart + i;
+      dst[e] = src[srcStart + i]! * elementStd[e]! + elementMean[e]!;
+    }
   } else {
     const { logScale, logOffset } = norm;
     for (let i = 0; i < count; i++) {

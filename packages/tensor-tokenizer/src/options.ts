@@ -22,9 +22,14 @@ export type Granularity = 'layer' | 'flat' | 'channel';
  *   mean of `x` and `offset` is `logOffset`; decoding gives `(exp(u) - offset) * scale`, clamped
  *   to be positive. Meant for BatchNorm `running_var`, as RPG does, so generated variances
  *   stay positive. Needs non-negative values.
+ * - `'element-zscore'`: `(x[i] - mean[i]) / std[i]` with a mean and std per element over the
+ *   zoo's checkpoints (an element's std 0 is replaced by the tensor's std, or 1). Meant for
+ *   BatchNorm `running_mean`: those values are statistics of the data, and the network is
+ *   sensitive to their error per channel, in units of that channel's spread, which a single
+ *   scale per tensor ignores. Costs two float64 values per element in the saved tokenizer.
  * - `'none'`: values are copied as they are.
  */
-export type NormalizationMode = 'zscore' | 'log-zscore' | 'none';
+export type NormalizationMode = 'zscore' | 'log-zscore' | 'element-zscore' | 'none';
 
 /** Options of `TensorTokenizer.fit` / `TokenizerFitter`. Every field is optional. */
 export interface FitOptions {
@@ -53,6 +58,12 @@ export interface FitOptions {
    * `normalization` is `'none'`). Default `['**.running_var']`.
    */
   logTransform?: string[];
+  /**
+   * Glob patterns of tensors normalised with `'element-zscore'` (one mean and std per element
+   * over the zoo); they take precedence over `logTransform`. Ignored when `normalization` is
+   * `'none'`. Default `[]`.
+   */
+  elementwise?: string[];
   /** The `offset` of `'log-zscore'`, relative to the zoo mean. Default 0.05 (as RPG). */
   logOffset?: number;
   /** Value written in padding positions (the mask marks them). Default 0. */

@@ -45,7 +45,8 @@ export interface TokenizerConfig {
     shape: number[];
     tokenStart: number;
     tokenEnd: number;
-    normalization: TensorNormalization;
+    /** Without the per-element arrays of `'element-zscore'` (they are in the saved file). */
+    normalization: Omit<TensorNormalization, 'elementMean' | 'elementStd'>;
   }>;
   keptAside: Array<{ name: string; dtype: string; shape: number[] }>;
   order: string[];
@@ -231,7 +232,7 @@ export class TensorTokenizer {
         shape: [...e.shape],
         tokenStart: e.tokenStart,
         tokenEnd: e.tokenEnd,
-        normalization: { ...this.normalizations[i]! },
+        normalization: describeNormalization(this.normalizations[i]!),
       })),
       keptAside: [...this.spec.keptAside].map(([name, t]) => ({
         name,
@@ -241,4 +242,12 @@ export class TensorTokenizer {
       order: [...this.spec.order],
     };
   }
+}
+
+/** A normalisation as plain JSON: per-element statistics would be as large as the tensor. */
+function describeNormalization(
+  norm: TensorNormalization,
+): Omit<TensorNormalization, 'elementMean' | 'elementStd'> {
+  const { elementMean: _mean, elementStd: _std, ...rest } = norm;
+  return rest;
 }

@@ -1,16 +1,21 @@
 import type { DType, StateDict, TensorData } from '@pgen/checkpoint-io';
 import { TokenizerFormatError } from './errors';
 import type { TensorSignature } from './layout';
+import type { TensorNormalization } from './normalizer';
 import type { NormalizationMode } from './options';
 import type { TokenizerSpec } from './tokenizer-spec';
 
 /** Value of the `format` metadata key of a saved tokenizer. */
 export const TOKENIZER_FORMAT = 'pgen.tensor-tokenizer';
-export const TOKENIZER_FORMAT_VERSION = 1;
+export const TOKENIZER_FORMAT_VERSION = 2;
+/** Versions this build reads: 2 added per-element statistics, 1 files read unchanged. */
+const READABLE_VERSIONS = [1, 2];
 
 /** Metadata key holding the JSON configuration of a saved tokenizer. */
 const CONFIG_KEY = 'pgen.tensor-tokenizer.config';
 const KEPT_ASIDE_PREFIX = 'kept_aside.';
+const ELEMENT_MEAN_PREFIX = 'normalization.element_mean.';
+const ELEMENT_STD_PREFIX = 'normalization.element_std.';
 const STATISTICS = ['mean', 'std', 'log_scale', 'log_offset'] as const;
 const STATISTIC_FIELD = {
   mean: 'mean',
@@ -32,8 +37,9 @@ interface StoredConfig {
 
 /**
  * A fitted tokenizer as safetensors content: statistics as float64 tensors
- * (`normalization.mean|std|log_scale|log_offset`, one value per generated tensor), the
- * kept-aside template as `kept_aside.<name>`, the configuration as JSON metadata.
+ * (`normalization.mean|std|log_scale|log_offset`, one value per generated tensor; for
+ * `'element-zscore'` tensors also `normalization.element_mean|element_std.<name>`, one value per
+ * element), the kept-aside template as `kept_aside.<name>`, the configuration as JSON metadata.
  */
 export function specToSafetensors(spec: TokenizerSpec): {
   tensors: StateDict;
@@ -45,6 +51,16 @@ export function specToSafetensors(spec: TokenizerSpec): {
     const field = STATISTIC_FIELD[key];
     const data = Float64Array.from(spec.tensors, (t) => t.normalization[field]);
     tensors.set(`normalization.${key}`, { dtype: 'F64', shape: [count], data });
+  }
+  for (const { name, normalization } of spec.tensors) {
+    if (normalization.mode !== 'element-zscore') continue;
+    const { elementMean, elementStd } = normalization;
+    for (const [prefix, data] of [
+      [ELEMENT_MEAN_PREFIX, elementMean],
+      [ELEMENT_STD_PREFIX, elementStd],
+    ] as const) {
+      tensors.set(prefix + name, { dtype: 'F64', shape: [data!.length], data: data! });
+    }
   }
   for (const [name, tensor] of spec.keptAside) tensors.set(KEPT_ASIDE_PREFIX + name, tensor);
   const config: StoredConfig = {
@@ -74,6 +90,17 @@ function statistic(tensors: StateDict, key: string, count: number): Float64Array
   return tensor.data as Float64Array;
 }
 
+function elementStatistic(tensors: StateDict, prefix: string, name: string, numel: number) {
+  const tensor = tensors.get(prefix + name);
+  if (tensor?.dtype !== 'F64' || tensor.data.length !== numel) {
+    throw new TokenizerFormatError(
+      `a saved tokenizer needs an F64 tensor "${prefix}${name}" of ${numel} values ` +
+        `(tensor "${name}" is normalised per element)`,
+    );
+  }
+  return tensor.data as Float64Array;
+}
+
 function parseConfig(metadata: Record<string, string>): StoredConfig {
   if (metadata.format !== TOKENIZER_FORMAT || metadata[CONFIG_KEY] === undefined) {
     throw new TokenizerFormatError(
@@ -87,10 +114,10 @@ function parseConfig(metadata: Record<string, string>): StoredConfig {
   } catch (error) {
     throw new TokenizerFormatError(`the saved tokenizer configuration is not JSON: ${error}`);
   }
-  if (config.version !== TOKENIZER_FORMAT_VERSION) {
+  if (!READABLE_VERSIONS.includes(config.version)) {
     throw new TokenizerFormatError(
       `saved tokenizer format version ${config.version} is not supported ` +
-        `(this build reads version ${TOKENIZER_FORMAT_VERSION})`,
+        `(this build reads versions ${READABLE_VERSIONS.join(', ')})`,
     );
   }
   return config;
@@ -116,18 +143,21 @@ export function specFromSafetensors(
     granularity: config.granularity,
     tokenSize: config.tokenSize,
     padValue: config.padValue,
-    tensors: config.tensors.map((t, i) => ({
-      name: t.name,
-      dtype: t.dtype as DType,
-      shape: t.shape,
-      normalization: {
+    tensors: config.tensors.map((t, i) => {
+      const normalization: TensorNormalization = {
         mode: t.normalization,
         mean: mean![i]!,
         std: std![i]!,
         logScale: logScale![i]!,
         logOffset: logOffset![i]!,
-      },
-    })),
+      };
+      if (t.normalization === 'element-zscore') {
+        const numel = t.shape.reduce((a, b) => a * b, 1);
+        normalization.elementMean = elementStatistic(tensors, ELEMENT_MEAN_PREFIX, t.name, numel);
+        normalization.elementStd = elementStatistic(tensors, ELEMENT_STD_PREFIX, t.name, numel);
+      }
+      return { name: t.name, dtype: t.dtype as DType, shape: t.shape, normalization };
+    }),
     keptAside,
     order: config.order,
   };

@@ -81,9 +81,11 @@ export class TokenizerFitter {
       );
     }
     const isLog = compileGlobs(this.options.logTransform ?? DEFAULT_LOG_TRANSFORM);
+    const isElementwise = compileGlobs(this.options.elementwise ?? []);
     const offset = this.options.logOffset ?? DEFAULT_LOG_OFFSET;
     for (const name of selection.generated) {
-      this.statistics.set(name, new NormalizationStatistics(this.modeFor(name, isLog), offset));
+      const mode = this.modeFor(name, isLog, isElementwise);
+      this.statistics.set(name, new NormalizationStatistics(mode, offset));
     }
     for (const name of selection.keptAside) this.keptAside.set(name, copyTensor(first.get(name)!));
     this.generated = selection.generated;
@@ -92,8 +94,13 @@ export class TokenizerFitter {
     );
   }
 
-  private modeFor(name: string, isLog: (name: string) => boolean): NormalizationMode {
+  private modeFor(
+    name: string,
+    isLog: (name: string) => boolean,
+    isElementwise: (name: string) => boolean,
+  ): NormalizationMode {
     if ((this.options.normalization ?? 'zscore') === 'none') return 'none';
+    if (isElementwise(name)) return 'element-zscore';
     return isLog(name) ? 'log-zscore' : 'zscore';
   }
 

@@ -119,6 +119,40 @@ describe('RpgPipeline on a zoo with a known centre', () => {
   }, 300_000);
 });
 
+describe('RpgPipeline elementwiseNormalization', () => {
+  it('normalises the named tensors per element, and a saved pipeline keeps that', async () => {
+    await initBackend({ prefer: 'cpu' });
+    const { zoo } = tinyZoo(4);
+    const fitted = await RpgPipeline.fit(zoo, {
+      ...FIT,
+      steps: 2,
+      elementwiseNormalization: ['**.bias'],
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'rpg-elementwise-'));
+    try {
+      const modes = (p: RpgPipeline) =>
+        Object.fromEntries(p.tokenizer.toJSON().tensors.map((t) => [t.name, t.normalization.mode]));
+      expect(modes(fitted)).toMatchObject({ 'fc1.bias': 'element-zscore', 'fc1.weight': 'zscore' });
+      await fitted.save(dir);
+      const loaded = await RpgPipeline.load(dir);
+      try {
+        expect(modes(loaded)).toEqual(modes(fitted));
+        expect(Array.from(loaded.tokenizer.encode(zoo[1]!).tokens)).toEqual(
+          Array.from(fitted.tokenizer.encode(zoo[1]!).tokens),
+        );
+      } finally {
+        loaded.dispose();
+      }
+    } finally {
+      fitted.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    await expect(
+      RpgPipeline.fit(zoo, { ...FIT, elementwiseNormalization: 'bias' as unknown as string[] }),
+    ).rejects.toThrow(/elementwiseNormalization must be a list/);
+  });
+});
+
 describe('RpgPipeline.fit input checks', () => {
   it('refuses a zoo of mixed shapes and a bad config', async () => {
     await initBackend({ prefer: 'cpu' });

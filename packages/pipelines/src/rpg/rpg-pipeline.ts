@@ -126,6 +126,7 @@ export class RpgPipeline {
     const tokenizer = TensorTokenizer.fit(checkpoints, {
       granularity: 'layer',
       tokenSize: config.tokenSize,
+      elementwise: config.elementwiseNormalization,
     });
     const encoded = checkpoints.map((c, i) => tokenizer.encode(c, `zoo checkpoint ${i}`));
     const rng = new Rng(config.seed);
