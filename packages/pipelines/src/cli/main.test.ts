@@ -98,3 +98,22 @@ describe('pgen inspect and convert', () => {
     expect(stderr).toMatch(/\/nonexistent\/model\.safetensors/);
   });
 });
+
+describe('pgen zoo lora options', () => {
+  it('refuses --chain-skip without --chain, and a chain-skip file that is not there', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pgen-lora-cli-'));
+    try {
+      const out = path.join(dir, 'zoo');
+      let result = await runCli('zoo', 'lora', '--out', out, '--chain-skip', 'held-out.txt');
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/--chain-skip needs --chain/);
+      const missing = path.join(dir, 'held-out.txt');
+      result = await runCli('zoo', 'lora', '--out', out, '--chain', '--chain-skip', missing);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`${missing}: cannot read the angle list`);
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

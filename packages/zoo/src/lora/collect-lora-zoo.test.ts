@@ -116,6 +116,49 @@ describe('collectLoraZoo', () => {
     expect(Array.from(first as Float32Array)).not.toEqual(Array.from(other as Float32Array));
   });
 
+  it('trains a chain: each task starts where the previous unskipped angle ended', async () => {
+    const out = join(dir, 'chain');
+    const lr = 5e-3;
+    const chain = await collectLoraZoo({
+      ...tiny(out),
+      baseCheckpoint: join(dir, 'whole', whole.base.file),
+      angles: [0, 45, 90, 135],
+      keep: 6,
+      lr,
+      chain: true,
+      chainSkip: [90],
+    });
+    expect(chain.chain).toEqual({ skip: [90] });
+    expect(chain.tasks.map((t) => t.startedFrom)).toEqual([
+      undefined,
+      'rot-000',
+      'rot-045',
+      'rot-045',
+    ]);
+    const zoo = await readLoraZoo(out);
+    const key = 'base_model.model.blocks.0.attn.qkv.lora_A.weight';
+    const a = async (task: number, step: number) =>
+      (await zoo.loadAdapter(chain.tasks[task]!.adapters[step - 1]!)).tensors.get(key)!
+        .data as Float32Array;
+    const maxDiff = (x: Float32Array, y: Float32Array) =>
+      x.reduce((m, v, i) => Math.max(m, Math.abs(v - y[i]!)), 0);
+    // AdamW's first step moves each value by at most lr; five more steps move A further.
+    expect(maxDiff(await a(0, 6), await a(0, 1))).toBeGreaterThan(2 * lr);
+    for (const [task, from] of [
+      [1, 0],
+      [2, 1],
+      [3, 1],
+    ]) {
+      expect(maxDiff(await a(task!, 1), await a(from!, 6))).toBeLessThanOrEqual(lr * 1.001);
+    }
+    await expect(
+      collectLoraZoo({ ...tiny(join(dir, 'bad-chain')), angles: [90, 0], chain: true }),
+    ).rejects.toThrow(/ascending angles/);
+    await expect(
+      collectLoraZoo({ ...tiny(out), angles: [0, 45, 90, 135], keep: 6, lr }),
+    ).rejects.toThrow(/other settings/);
+  });
+
   it('resumes an interrupted collection, redoing the unfinished task from scratch', async () => {
     const out = join(dir, 'parted');
     const baseCheckpoint = join(dir, 'whole/base/model.safetensors');

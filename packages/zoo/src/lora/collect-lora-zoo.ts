@@ -2,6 +2,8 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { currentBackend } from '@pgen/backends';
 import {
+  type PeftAdapter,
+  readPeftAdapter,
   readSafetensors,
   type StateDict,
   writeCheckpointAtomic,
@@ -22,7 +24,7 @@ import { evaluateAccuracy } from '../train/evaluate';
 import { TRAIN_RECIPES } from '../train/recipes';
 import { trainClassifier } from '../train/train-classifier';
 import { attachLora, isLoraParameter, resetLora } from './attach-lora';
-import { exportLoraAdapter } from './lora-adapter-io';
+import { exportLoraAdapter, loadLoraAdapter } from './lora-adapter-io';
 import { LoraEvaluator } from './lora-evaluator';
 import {
   type LoraZooManifest,
@@ -110,6 +112,20 @@ export interface CollectLoraZooOptions {
    * matrices start in a different random basis and neighbouring tasks share nothing.
    */
   sharedSeed?: boolean;
+  /**
+   * Train the tasks as a chain (default false): in ascending angle order, each task starts from
+   * the last adapter of the nearest smaller angle that is not in `chainSkip` (the first from the
+   * shared initialisation). Neighbouring tasks then sit on one continuous path in parameter
+   * space instead of each at its own solution reached from the same start, whose element-wise
+   * blends are poor adapters (LoRA's A and B only matter through their product). Needs `angles`
+   * ascending.
+   */
+  chain?: boolean;
+  /**
+   * Angles trained but never started from (default []): put held-out tasks here, so no other
+   * task's adapter depends on a task a generator must not see.
+   */
+  chainSkip?: number[];
   /** Seed of the 8,000/2,000 MNIST split (default 0, as every zoo). */
   splitSeed?: number;
   /** Upright train/test data instead of `loadMnistSplits` (tests, custom splits). */
@@ -143,8 +159,9 @@ function backendLabel(): string {
 /** The settings a resumed collection must share with the zoo it continues. */
 function settingsOf(m: LoraZooManifest): unknown {
   const { vit, dataset, splitSeed, lora, steps, keep, lr, weightDecay, batchSize, seed } = m;
-  const { sharedSeed } = m;
+  const { sharedSeed, chain } = m;
   return {
+    chain,
     vit,
     dataset,
     splitSeed,
@@ -194,6 +211,13 @@ export async function collectLoraZoo(options: CollectLoraZooOptions): Promise<Lo
   const seed = options.seed ?? 0;
   const sharedSeed = options.sharedSeed ?? true;
   const splitSeed = options.splitSeed ?? 0;
+  const chain = options.chain ? { skip: [...(options.chainSkip ?? [])] } : undefined;
+  if (!options.chain && options.chainSkip?.length) {
+    throw new ZooError('chainSkip is only meaningful with chain');
+  }
+  if (chain && angles.some((a, i) => i > 0 && a <= angles[i - 1]!)) {
+    throw new ZooError(`a chain needs ascending angles, got ${angles.join(', ')}`);
+  }
   const baseEpochs = positiveInteger('baseEpochs', options.baseEpochs ?? recipe.epochs);
   const vit: LoraZooVitOptions = {
     patchSize: options.vit?.patchSize ?? 7,
@@ -227,6 +251,7 @@ export async function collectLoraZoo(options: CollectLoraZooOptions): Promise<Lo
     batchSize,
     seed,
     sharedSeed,
+    ...(chain ? { chain } : {}),
     angles,
     tasks: [],
   };
@@ -398,7 +423,11 @@ class LoraZooSession {
       });
       for (const angle of todo) {
         const index = manifest.angles.indexOf(angle);
-        const task = await this.runTask(model, evaluator, angle, index, manifest.angles.length, s);
+        const from = chainSource(manifest, angle);
+        const task = await this.runTask(model, evaluator, angle, index, manifest.angles.length, {
+          ...s,
+          startFrom: from && (await this.lastAdapter(from)),
+        });
         manifest.tasks.push(task);
         await writeLoraZooManifest(this.out, manifest);
         this.log(
@@ -411,13 +440,26 @@ class LoraZooSession {
     }
   }
 
+  /** The last adapter a finished task saved, with its task's name. */
+  private async lastAdapter(task: LoraZooTask): Promise<{ name: string; adapter: PeftAdapter }> {
+    const dir = join(this.out, task.adapters[task.adapters.length - 1]!.dir);
+    try {
+      return { name: task.name, adapter: await readPeftAdapter(dir) };
+    } catch (error) {
+      throw new ZooError(
+        `${dir}: cannot read the adapter task ${task.name} ended with, which the chain starts the next task from (${(error as Error).message})`,
+        { cause: error },
+      );
+    }
+  }
+
   private async runTask(
     model: MnistVit,
     evaluator: LoraEvaluator,
     angle: number,
     index: number,
     tasks: number,
-    s: TaskSettings,
+    s: TaskSettings & { startFrom?: { name: string; adapter: PeftAdapter } },
   ): Promise<LoraZooTask> {
     const started = performance.now();
     const name = rotationTaskName(angle);
@@ -427,6 +469,7 @@ class LoraZooSession {
     const baseAccuracy = await evaluator.accuracy(null, angle);
     const taskSeed = s.sharedSeed ? s.seed : mixSeed(s.seed, angle);
     resetLora(model, taskSeed);
+    if (s.startFrom) loadLoraAdapter(model, s.startFrom.adapter, s.startFrom.name);
     const trainer = new ClassifierTrainer(model, train, {
       batchSize: s.batchSize,
       schedule: () => s.lr,
@@ -479,9 +522,26 @@ class LoraZooSession {
       baseAccuracy,
       finalAccuracy,
       seconds: (performance.now() - started) / 1000,
+      ...(s.startFrom ? { startedFrom: s.startFrom.name } : {}),
       adapters,
     };
   }
+}
+
+/**
+ * The finished task a chain zoo starts `angle` from: the largest smaller angle not skipped.
+ * Tasks run in ascending order, so it is always finished by then (also when resuming).
+ */
+function chainSource(manifest: LoraZooManifest, angle: number): LoraZooTask | undefined {
+  if (!manifest.chain) return undefined;
+  const skip = new Set(manifest.chain.skip);
+  let best: LoraZooTask | undefined;
+  for (const task of manifest.tasks) {
+    if (task.angle < angle && !skip.has(task.angle) && (!best || task.angle > best.angle)) {
+      best = task;
+    }
+  }
+  return best;
 }
 
 async function readBytes(file: string, what: string): Promise<Uint8Array> {

@@ -38,6 +38,8 @@ export interface LoraZooTask {
   finalAccuracy: number;
   /** Wall seconds the task took (training, saving, evaluation). */
   seconds: number;
+  /** `chain` zoos: the task whose last adapter this one started from (absent: a fresh init). */
+  startedFrom?: string;
   /** The last `keep` training steps' adapters, in step order. */
   adapters: LoraZooAdapterEntry[];
 }
@@ -74,6 +76,11 @@ export interface LoraZooManifest {
   seed: number;
   /** Every task started from the same adapter initialisation and batch order. */
   sharedSeed: boolean;
+  /**
+   * Present when tasks were trained as a chain (`collectLoraZoo`'s `chain`): each task started
+   * from the last adapter of the nearest smaller angle not in `skip`.
+   */
+  chain?: { skip: number[] };
   /** The angles asked for, in order; `tasks` lists those finished. */
   angles: number[];
   tasks: LoraZooTask[];
@@ -99,6 +106,9 @@ function checkTask(file: string, value: unknown, i: number): LoraZooTask {
   if (typeof t.name !== 'string' || !t.name) fail(file, `${where}.name must be a non-empty string`);
   for (const key of ['angle', 'seed', 'baseAccuracy', 'finalAccuracy', 'seconds'] as const) {
     if (!isNumber(t[key])) fail(file, `${where}.${key} must be a number`);
+  }
+  if (t.startedFrom !== undefined && typeof t.startedFrom !== 'string') {
+    fail(file, `${where}.startedFrom must be a task name`);
   }
   if (!Array.isArray(t.adapters) || t.adapters.length === 0) {
     fail(file, `${where}.adapters must be a non-empty array`);
@@ -168,6 +178,15 @@ export function parseLoraZooManifest(file: string, value: unknown): LoraZooManif
     if (!isNumber(m[key])) fail(file, `${key} must be a number`);
   }
   if (typeof m.sharedSeed !== 'boolean') fail(file, 'sharedSeed must be true or false');
+  if (
+    m.chain !== undefined &&
+    (typeof m.chain !== 'object' ||
+      m.chain === null ||
+      !Array.isArray(m.chain.skip) ||
+      !m.chain.skip.every(isNumber))
+  ) {
+    fail(file, 'chain must be {skip: numbers}');
+  }
   if (!Array.isArray(m.angles) || !m.angles.every(isNumber)) fail(file, 'angles must be numbers');
   if (!Array.isArray(m.tasks)) fail(file, 'tasks must be an array');
   const names = new Set<string>();

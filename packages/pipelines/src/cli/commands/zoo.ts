@@ -17,6 +17,7 @@ import {
   type ZooStrategy,
 } from '@pgen/zoo';
 import type { Command } from 'commander';
+import { readAngleList } from '../../cond-pdiff/angle-file';
 import { createProgressWriter, formatSeconds } from '../progress';
 
 /** One progress line: a bar of the current phase, then epoch, step, loss, accuracy and ETA. */
@@ -173,10 +174,20 @@ export function registerZooCommand(program: Command): void {
       '--independent-seeds',
       'seed each task by its angle instead of starting every adapter from the same init',
     )
+    .option(
+      '--chain',
+      'train the tasks as a chain: each starts from the last adapter of the previous angle',
+    )
+    .option(
+      '--chain-skip <file>',
+      'angles (one per line, # comments) the chain never starts from: the held-out tasks',
+    )
     .option('--backend <name>', 'tfjs backend (wasm trains fastest on CPU)', 'wasm')
     .action(
       async (options: {
         out: string;
+        chain?: boolean;
+        chainSkip?: string;
         independentSeeds?: boolean;
         base?: string;
         baseEpochs?: string;
@@ -198,6 +209,10 @@ export function registerZooCommand(program: Command): void {
             throw new ZooError(`--angles: "${a}" is not a whole number of degrees from 0 to 359`);
           return n;
         });
+        if (options.chainSkip && !options.chain) {
+          throw new ZooError('--chain-skip needs --chain');
+        }
+        const chainSkip = options.chainSkip ? await readAngleList(options.chainSkip) : undefined;
         const backend = await initBackend({ prefer: options.backend as 'wasm' });
         process.stderr.write(`pgen zoo lora: training on ${backend.name} (${backend.device})\n`);
         const progress = createProgressWriter();
@@ -213,6 +228,8 @@ export function registerZooCommand(program: Command): void {
           lr: parseNumber('lr', options.lr),
           seed,
           sharedSeed: !options.independentSeeds,
+          chain: options.chain,
+          chainSkip,
           onProgress: (p) => progress.update(loraProgressLine(p)),
           onLog: (line) => progress.log(line),
         });
