@@ -1,4 +1,4 @@
-import { access, mkdtemp, rm } from 'node:fs/promises';
+import { access, cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '@pgen/backends';
@@ -44,6 +44,19 @@ describe('readLoraZooInput', () => {
     await expect(readLoraZooInput(join(dir, 'zoo'), { excludeAngles: [45] })).rejects.toThrow(
       /held-out angle 45° is not a task of this zoo/,
     );
+  });
+
+  it('refuses a chain zoo in which a held-out angle started a seen task', async () => {
+    const chained = join(dir, 'chained');
+    await cp(join(dir, 'zoo'), chained, { recursive: true });
+    const file = join(chained, 'lora-zoo.json');
+    const manifest = JSON.parse(await readFile(file, 'utf8'));
+    await writeFile(file, JSON.stringify({ ...manifest, chain: { skip: [] } }));
+    await expect(readLoraZooInput(chained, { excludeAngles: [90] })).rejects.toThrow(
+      /chained: was trained as a chain that starts later tasks from held-out angle\(s\) 90°/,
+    );
+    await writeFile(file, JSON.stringify({ ...manifest, chain: { skip: [90] } }));
+    expect((await readLoraZooInput(chained, { excludeAngles: [90] })).tasks).toHaveLength(3);
   });
 });
 

@@ -123,6 +123,11 @@ export interface CondPdiffReport {
     parameters: number;
     lora: { r: number; alpha: number; target_modules: unknown };
     base_upright_accuracy: number;
+    /**
+     * How the zoo's adapters were trained: every task from one shared init, from per-task
+     * inits, or as a chain (each task from the previous seen angle's last adapter).
+     */
+    training: 'shared init' | 'independent inits' | 'chain';
   };
   held_out_angles: number[];
   held_out_source: string;
@@ -376,6 +381,11 @@ export async function runCondPdiffExperiment(
           target_modules: input.loraConfig.targetModules,
         },
         base_upright_accuracy: zoo.manifest.base.testAccuracy,
+        training: zoo.manifest.chain
+          ? 'chain'
+          : zoo.manifest.sharedSeed
+            ? 'shared init'
+            : 'independent inits',
       },
       held_out_angles: [...heldOut],
       held_out_source: options.heldOutSource ?? 'given',

@@ -12,6 +12,14 @@ const ARM_LABELS: Record<string, string> = {
   'descriptor-no-latent-noise': 'generated: angle, AE without latent noise',
 };
 
+/** The report's words for how the zoo was trained (reports before the field: shared init). */
+const ZOO_TRAINING = {
+  'shared init': 'every task trained from one shared adapter init',
+  'independent inits': 'every task trained from its own adapter init',
+  chain:
+    'tasks trained as a chain, each from the last adapter of the previous seen angle; held-out angles never a starting point',
+} as const;
+
 function armLabel(arm: string): string {
   return ARM_LABELS[arm] ?? `generated: ${arm}`;
 }
@@ -182,7 +190,7 @@ function markdown(r: CondPdiffReport, path: string): string {
   return [
     '# COND P-DIFF on rotated MNIST: LoRA adapters for seen and held-out rotations',
     '',
-    `Zoo \`${r.zoo.dir}\`: ${r.zoo.tasks} rotation tasks, ${r.zoo.adapters} adapters (${r.zoo.parameters} LoRA parameters each: rank ${r.zoo.lora.r}, alpha ${r.zoo.lora.alpha}, on ${JSON.stringify(r.zoo.lora.target_modules)} of a ViT that scores ${pct(r.zoo.base_upright_accuracy)} upright). ` +
+    `Zoo \`${r.zoo.dir}\`: ${r.zoo.tasks} rotation tasks, ${r.zoo.adapters} adapters (${r.zoo.parameters} LoRA parameters each: rank ${r.zoo.lora.r}, alpha ${r.zoo.lora.alpha}, on ${JSON.stringify(r.zoo.lora.target_modules)} of a ViT that scores ${pct(r.zoo.base_upright_accuracy)} upright; ${ZOO_TRAINING[r.zoo.training ?? 'shared init']}). ` +
       `Held out: ${r.held_out_angles.join(', ')}° (${r.held_out_source}); trained on the other ${r.seen_angles.length}. ` +
       `Per task: ${r.trained_per_task} trained adapters spread over the saved steps, ${r.count} generated per arm (DDIM ${c.samplingSteps} steps), on ${r.test_examples} rotated test images. Backend ${r.backend}.`,
     '',

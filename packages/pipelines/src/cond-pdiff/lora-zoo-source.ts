@@ -40,6 +40,15 @@ export async function readLoraZooInput(
       );
     }
   }
+  const chainSkip = new Set(zoo.manifest.chain?.skip ?? []);
+  const startingPoints = [...exclude].filter((a) => zoo.manifest.chain && !chainSkip.has(a));
+  if (startingPoints.length > 0) {
+    // A seen task started from a held-out task's adapter would carry it into training.
+    throw new CondPdiffError(
+      `${dir}: was trained as a chain that starts later tasks from held-out angle(s) ` +
+        `${startingPoints.join(', ')}°; collect it with those angles in --chain-skip`,
+    );
+  }
   const tasks: CondPdiffTask[] = [];
   const samples: CondPdiffSample[] = [];
   let loraConfig: CondPdiffFitInput['loraConfig'] | undefined;
