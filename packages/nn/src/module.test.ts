@@ -30,6 +30,17 @@ beforeAll(async () => {
 });
 
 describe('Module', () => {
+  it('frees what its children hold beyond their entries (an eval Linear caches Wᵀ)', () => {
+    const before = tf.memory().numTensors;
+    const model = new Sequential(new Linear(3, 2, { rng: new Rng(1) }));
+    model.eval();
+    tf.tidy(() => {
+      model.forward(tf.ones([1, 3]));
+    });
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('names parameters and buffers as PyTorch does, in registration order', async () => {
     const block = new Block(1);
     const sd = await block.stateDict();

@@ -192,8 +192,13 @@ export abstract class Module {
     }
   }
 
-  /** Frees every parameter and buffer of this module and its descendants. */
+  /**
+   * Frees every parameter and buffer of this module and its descendants. Children are disposed
+   * through their own `dispose`, so what a subclass frees beyond its entries (Linear's cached
+   * Wᵀ) is freed when it sits inside a container too.
+   */
   dispose(): void {
-    for (const [, entry] of this.namedEntries()) entry.value.dispose();
+    for (const entry of this.entries.values()) entry.value.dispose();
+    for (const child of this.children.values()) child.dispose();
   }
 }

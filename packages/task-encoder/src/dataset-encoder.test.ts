@@ -1,9 +1,12 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { initBackend } from '@pgen/backends';
 import { AdamW, Linear, Rng } from '@pgen/nn';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DatasetEncoder, type LabelledSet } from './index';
-import { maxAbsDiff, take } from './test-support';
+import { DatasetEncoder, type LabelledSet, loadTaskEncoder, saveTaskEncoder } from './index';
+import { maxAbsDiff, perturbParameters, take } from './test-support';
 
 beforeAll(async () => {
   await initBackend({ prefer: 'cpu' });
@@ -203,5 +206,79 @@ describe('DatasetEncoder', () => {
     optimizer.dispose();
     encoder.dispose();
     head.dispose();
+  });
+});
+
+describe('DatasetEncoder with a frozen extractor', () => {
+  const options = {
+    featureDim: 4,
+    numClasses: 2,
+    hidden: 8,
+    outputDim: 3,
+    featureExtractor: { kind: 'mlp', inputSize: 6, hidden: 5 } as const,
+    seed: 2,
+  };
+
+  it('leaves extractor.* out of its trainable parameters, and an optimiser step leaves them alone', async () => {
+    const joint = new DatasetEncoder(options);
+    expect(joint.trainableParameters()).toEqual(joint.parameters());
+    joint.dispose();
+    const encoder = new DatasetEncoder({ ...options, frozenExtractor: true });
+    const names = new Map(encoder.namedParameters().map(([n, p]) => [p, n]));
+    expect(encoder.trainableParameters().map((p) => names.get(p))).toEqual([
+      'phi.0.weight',
+      'phi.0.bias',
+      'phi.2.weight',
+      'phi.2.bias',
+      'rho.0.weight',
+      'rho.0.bias',
+      'rho.2.weight',
+      'rho.2.bias',
+    ]);
+    const snapshot = async (prefix: string) => {
+      const out: number[] = [];
+      for (const [n, p] of encoder.namedParameters()) {
+        if (n.startsWith(prefix)) out.push(...(await p.data()));
+      }
+      return out;
+    };
+    const extractorBefore = await snapshot('extractor.');
+    const phiBefore = await snapshot('phi.');
+    const optimizer = new AdamW(encoder.trainableParameters(), { lr: 1e-2 });
+    const rng = new Rng(4);
+    const set = { features: rng.uniformArray(5 * 6), labels: [0, 1, 1, 0, 1] };
+    for (let step = 0; step < 3; step++) {
+      const { loss } = optimizer.minimize(() => tf.sum(tf.square(encoder.encode([set]))));
+      loss.dispose();
+    }
+    expect(await snapshot('extractor.')).toEqual(extractorBefore);
+    expect(maxAbsDiff(await snapshot('phi.'), phiBefore)).toBeGreaterThan(1e-3);
+    optimizer.dispose();
+    encoder.dispose();
+  });
+
+  it('saves the flag in its config, so it survives save and load', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgen-frozen-extractor-'));
+    try {
+      const encoder = new DatasetEncoder({ ...options, frozenExtractor: true });
+      perturbParameters(encoder, 8);
+      await saveTaskEncoder(dir, encoder);
+      const loaded = await loadTaskEncoder(dir);
+      expect(loaded).toBeInstanceOf(DatasetEncoder);
+      const reloaded = loaded as DatasetEncoder;
+      expect(reloaded.config).toEqual(encoder.config);
+      expect(reloaded.config.frozenExtractor).toBe(true);
+      expect(reloaded.frozenExtractor).toBe(true);
+      expect(reloaded.trainableParameters()).toHaveLength(8);
+      const set = { features: new Rng(1).uniformArray(2 * 6), labels: [1, 0] };
+      expect(await take(reloaded.encode([set]))).toEqual(await take(encoder.encode([set])));
+      encoder.dispose();
+      reloaded.dispose();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    expect(() => new DatasetEncoder({ ...options, frozenExtractor: 'yes' as never })).toThrow(
+      /frozenExtractor must be true or false/,
+    );
   });
 });

@@ -1,5 +1,6 @@
 import { Module, Rng, type Sequential } from '@pgen/nn';
 import * as tf from '@tensorflow/tfjs-core';
+import { TaskEncoderError } from './errors';
 import {
   buildFeatureExtractor,
   type FeatureExtractor,
@@ -26,6 +27,13 @@ export interface DatasetEncoderOptions {
   featureExtractor?: FeatureExtractorConfig;
   /** Seed of the initial weights (default 0). */
   seed?: number;
+  /**
+   * The extractor is trained beforehand (see `pretrainFeatureExtractor`) and kept as it is: the
+   * model this encoder conditions trains only the other weights ({@link
+   * DatasetEncoder.trainableParameters}). Saved in the config, so a reloaded encoder says so too
+   * (default false: everything trains jointly).
+   */
+  frozenExtractor?: boolean;
 }
 
 /**
@@ -41,6 +49,7 @@ export class DatasetEncoder extends Module implements TaskEncoder<readonly Label
   readonly numClasses: number;
   readonly outputDim: number;
   readonly extractor: FeatureExtractor;
+  readonly frozenExtractor: boolean;
   readonly phi: Sequential;
   readonly rho: Sequential;
 
@@ -53,6 +62,12 @@ export class DatasetEncoder extends Module implements TaskEncoder<readonly Label
     const outputDim = positiveInt(owner, 'outputDim', options.outputDim);
     const featureExtractor = options.featureExtractor ?? { kind: 'identity' };
     const seed = finiteNumber(owner, 'seed', options.seed ?? 0);
+    const frozenExtractor = options.frozenExtractor ?? false;
+    if (typeof frozenExtractor !== 'boolean') {
+      throw new TaskEncoderError(
+        `${owner}: frozenExtractor must be true or false, got ${String(frozenExtractor)}`,
+      );
+    }
     this.config = {
       _class_name: 'DatasetEncoder',
       featureDim,
@@ -61,8 +76,10 @@ export class DatasetEncoder extends Module implements TaskEncoder<readonly Label
       outputDim,
       featureExtractor: { ...featureExtractor },
       seed,
+      frozenExtractor,
     };
     this.featureDim = featureDim;
+    this.frozenExtractor = frozenExtractor;
     this.numClasses = numClasses;
     this.outputDim = outputDim;
     const rng = new Rng(seed);
@@ -77,6 +94,17 @@ export class DatasetEncoder extends Module implements TaskEncoder<readonly Label
   /** Values per raw example the encoder expects (`featureExtractor`'s input size). */
   get inputSize(): number {
     return this.extractor.inputSize;
+  }
+
+  /**
+   * The weights a fit of the conditioned model may update: every parameter, less `extractor.*`
+   * when the extractor is frozen. (Module has no per-parameter trainable flag; the optimiser's
+   * parameter list is where freezing belongs, so gradients are not even computed for them.)
+   */
+  trainableParameters(): tf.Variable[] {
+    if (!this.frozenExtractor) return this.parameters();
+    const frozen = new Set(this.extractor.parameters());
+    return this.parameters().filter((p) => !frozen.has(p));
   }
 
   /** One condition vector per set, [sets.length, outputDim]. */

@@ -31,6 +31,14 @@ export {
 } from './hashed-ngram-embedding';
 /** Labelled example sets and their packing into one batch. */
 export { type LabelledSet, type PackedSets, packLabelledSets } from './labelled-set';
+/** Supervised pretraining of a dataset encoder's feature extractor. */
+export {
+  type ClassificationData,
+  type PretrainFeatureExtractorOptions,
+  type PretrainProgress,
+  type PretrainResult,
+  pretrainFeatureExtractor,
+} from './pretrain-feature-extractor';
 /** A learned vector per seen task. */
 export { TaskEmbeddingEncoder, type TaskEmbeddingEncoderOptions } from './task-embedding-encoder';
 /** The interface every encoder implements, and its saved config. */

@@ -203,6 +203,18 @@ export class PrototypeNetwork extends Module {
     });
   }
 
+  /**
+   * The weights RPG's training updates: all of them, less a frozen (pretrained) feature
+   * extractor of a dataset-encoder condition.
+   */
+  trainableParameters(): tf.Variable[] {
+    const encoder = this.conditionEncoder;
+    if (!(encoder instanceof DatasetEncoder) || !encoder.frozenExtractor) return this.parameters();
+    const trainable = new Set(encoder.trainableParameters());
+    const own = new Set(encoder.parameters());
+    return this.parameters().filter((p) => !own.has(p) || trainable.has(p));
+  }
+
   /** True when the condition is a set of labelled examples rather than a task code. */
   get takesExamples(): boolean {
     return this.conditionEncoder instanceof DatasetEncoder;
@@ -217,12 +229,14 @@ export class PrototypeNetwork extends Module {
 
   /**
    * The condition part of a config for labelled MNIST examples of a binary task: a
-   * `DatasetEncoder` (MLP features of the 784 pixels, two classes) to dModel.
+   * `DatasetEncoder` (MLP features of the 784 pixels, two classes) to dModel; with
+   * `frozenExtractor`, RPG's training leaves the feature extractor as pretrained.
    */
   static taskExamplesCondition(
     dModel: number,
     lastK: number,
     seed: number,
+    frozenExtractor = false,
   ): NonNullable<PrototypeNetworkConfig['condition']> {
     const encoder = new DatasetEncoder({
       featureDim: 64,
@@ -230,6 +244,7 @@ export class PrototypeNetwork extends Module {
       outputDim: dModel,
       featureExtractor: { kind: 'mlp', inputSize: 784, hidden: 128 },
       seed,
+      frozenExtractor,
     });
     const config = encoder.config;
     encoder.dispose();

@@ -101,7 +101,14 @@ describe('RpgPipeline with task-code conditions', () => {
       const features = Float32Array.from({ length: n * 784 }, () => rng.next());
       return { features, labels: Int32Array.from({ length: n }, () => Number(code[0])) };
     };
-    const config = { ...FIT, condition: 'task-examples' as const, examplesPerTask: 4, steps: 3 };
+    const config = {
+      ...FIT,
+      condition: 'task-examples' as const,
+      examplesPerTask: 4,
+      steps: 3,
+      // Learned jointly: pretraining is tested in rpg-examples-pretraining.test.ts.
+      examplesPretrainSteps: 0,
+    };
     await expect(RpgPipeline.fit(checkpoints, config, { taskCodes: codes })).rejects.toThrow(
       /task-examples needs a source of labelled examples/,
     );

@@ -51,12 +51,23 @@ export interface RpgConfig {
    * 10-bit class code (zoo.json `taskCode`) and feeds it, through a `BinaryCodeEncoder` trained
    * jointly, to the prior; generation then takes a code. Default `none`.
    * `task-examples` describes each task by a handful of labelled examples instead (binary
-   * labels), through a `DatasetEncoder` trained jointly: the fit draws `examplesPerTask` examples
+   * labels), through a `DatasetEncoder` trained jointly (its feature extractor pretrained and
+   * frozen first: `examplesPretrainSteps`): the fit draws `examplesPerTask` examples
    * of the checkpoint's task every step (`RpgFitCallbacks.taskExamples`), generation takes a set.
    */
   condition: RpgConditionKind;
   /** Examples per task drawn for each training step under `task-examples` (default 32). */
   examplesPerTask: number;
+  /**
+   * Under `task-examples`: steps of supervised pretraining of the dataset encoder's feature
+   * extractor as a digit classifier (`RpgFitCallbacks.pretrainData`) before the joint training,
+   * which then keeps the extractor frozen. From the diffusion loss alone the extractor never
+   * learns which digit an image shows, and that is what tells the tasks apart: measured on the
+   * 300-task MNIST zoo at 4,000 steps, the generated classifiers stayed at chance (51%).
+   * 0 learns the extractor jointly, as before. Default 1500; other conditions, which have no
+   * extractor, ignore it.
+   */
+  examplesPretrainSteps: number;
   /**
    * Add the condition only at the last k positions, as RPG's reference code does; 0 (default)
    * adds it at every position.
@@ -126,6 +137,7 @@ export function resolveRpgConfig(options: Partial<RpgConfig> = {}): RpgConfig {
     condition: 'none',
     conditionLastK: 0,
     examplesPerTask: 32,
+    examplesPretrainSteps: 1500,
     denoiser: 'unet',
     unetChannels: [1, 16, 32, 16, 1],
     unetKernelSize: 7,
@@ -177,6 +189,11 @@ export function resolveRpgConfig(options: Partial<RpgConfig> = {}): RpgConfig {
       `condition must be one of ${RPG_CONDITION_KINDS.join(', ')}, got "${config.condition}"`,
     );
   }
+  if (!Number.isInteger(config.examplesPretrainSteps) || config.examplesPretrainSteps < 0) {
+    problems.push(
+      `examplesPretrainSteps must be a non-negative integer, got ${config.examplesPretrainSteps}`,
+    );
+  }
   if (!Number.isInteger(config.conditionLastK) || config.conditionLastK < 0) {
     problems.push(`conditionLastK must be a non-negative integer, got ${config.conditionLastK}`);
   }
@@ -220,8 +237,11 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
 
 /**
  * The config of a saved pipeline: saved fields over the defaults, except that a config from
- * before `lossReduction` existed was trained with `element` (the only reduction then).
+ * before `lossReduction` existed was trained with `element` (the only reduction then), and a
+ * task-examples one from before `examplesPretrainSteps` learned its extractor jointly (0).
+ * Other conditions take today's default, so their saved pipelines still match a fresh config.
  */
 export function resolveSavedRpgConfig(saved: Partial<RpgConfig>): RpgConfig {
-  return resolveRpgConfig({ lossReduction: 'element', ...saved });
+  const before = saved.condition === 'task-examples' ? { examplesPretrainSteps: 0 } : {};
+  return resolveRpgConfig({ lossReduction: 'element', ...before, ...saved });
 }

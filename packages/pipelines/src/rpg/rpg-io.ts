@@ -9,6 +9,7 @@ import {
   type Scheduler,
   saveDenoiser,
 } from '@pgen/diffusion-core';
+import type { PretrainResult } from '@pgen/task-encoder';
 import { TensorTokenizer } from '@pgen/tensor-tokenizer';
 import { missingEntries } from '../missing-entries';
 import { PrototypeNetwork, type PrototypeNetworkConfig } from './prototype-network';
@@ -38,6 +39,11 @@ export interface RpgFitInfo {
   finalLoss: number;
   /** tfjs backend the fit ran on. */
   backend: string;
+  /**
+   * How the example encoder's feature extractor ended its pretraining (`examplesPretrainSteps`),
+   * when this run did it; a resumed fit finds it done and leaves this out.
+   */
+  extractorPretraining?: PretrainResult;
 }
 
 /** File names inside a saved pipeline folder. */

@@ -9,7 +9,14 @@ import {
   type SamplerKind,
 } from '@pgen/diffusion-core';
 import { Rng } from '@pgen/nn';
-import type { LabelledSet } from '@pgen/task-encoder';
+import {
+  type ClassificationData,
+  DatasetEncoder,
+  type LabelledSet,
+  type PretrainProgress,
+  type PretrainResult,
+  pretrainFeatureExtractor,
+} from '@pgen/task-encoder';
 import { TensorTokenizer } from '@pgen/tensor-tokenizer';
 import * as tf from '@tensorflow/tfjs-core';
 import { modelDeclarations, writeTensorStream } from './generated-file';
@@ -46,6 +53,14 @@ export interface RpgFitCallbacks {
    * (e.g. MNIST digits labelled by the code's bits); called once per training step.
    */
   taskExamples?: (code: string, rng: Rng) => LabelledSet;
+  /**
+   * For `task-examples` with `examplesPretrainSteps` > 0: labelled images of many classes (MNIST
+   * digits with their digit, 0–9) on which the example encoder's feature extractor is pretrained
+   * as a classifier. `validation`, if given, is only measured (`fitInfo.extractorPretraining`).
+   */
+  pretrainData?: ClassificationData & { numClasses: number; validation?: ClassificationData };
+  /** Called after every step of that pretraining. */
+  onPretrainProgress?: (progress: PretrainProgress) => void;
 }
 
 /** Options of {@link RpgPipeline.generate} and {@link RpgPipeline.generateStateDicts}. */
@@ -123,6 +138,13 @@ export class RpgPipeline {
     if (config.condition === 'task-examples' && !callbacks.taskExamples) {
       throw new RpgError('condition task-examples needs a source of labelled examples per task');
     }
+    const pretrainSteps = config.condition === 'task-examples' ? config.examplesPretrainSteps : 0;
+    const pretrainData = callbacks.pretrainData;
+    if (pretrainSteps > 0 && !pretrainData) {
+      throw new RpgError(
+        `examplesPretrainSteps ${pretrainSteps} needs labelled images to pretrain the example encoder's feature extractor on (e.g. MNIST digits); give them, or set examplesPretrainSteps to 0`,
+      );
+    }
     const tokenizer = TensorTokenizer.fit(checkpoints, {
       granularity: 'layer',
       tokenSize: config.tokenSize,
@@ -148,6 +170,7 @@ export class RpgPipeline {
                   config.dModel,
                   config.conditionLastK,
                   config.seed,
+                  pretrainSteps > 0,
                 )
               : undefined,
       },
@@ -170,6 +193,19 @@ export class RpgPipeline {
       positions,
     });
     const started = Date.now();
+    let extractorPretraining = undefined as PretrainResult | undefined;
+    const encoder = network.conditionEncoder;
+    const pretrain =
+      pretrainSteps > 0 && pretrainData && encoder instanceof DatasetEncoder
+        ? async () => {
+            extractorPretraining = await pretrainFeatureExtractor(encoder, {
+              ...pretrainData,
+              steps: pretrainSteps,
+              seed: config.seed,
+              onProgress: callbacks.onPretrainProgress,
+            });
+          }
+        : undefined;
     try {
       const finalLoss = await trainRpg(
         {
@@ -183,6 +219,7 @@ export class RpgPipeline {
             config.condition === 'task-examples'
               ? (i, rng) => callbacks.taskExamples!(taskCodes![i]!, rng)
               : undefined,
+          pretrain,
         },
         config,
         callbacks.onProgress,
@@ -193,6 +230,7 @@ export class RpgPipeline {
         steps: config.steps,
         finalLoss,
         backend: tf.getBackend(),
+        ...(extractorPretraining ? { extractorPretraining } : {}),
       };
     } catch (error) {
       pipeline.dispose();

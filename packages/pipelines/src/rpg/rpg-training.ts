@@ -47,10 +47,16 @@ export interface RpgTrainingParts {
    * a fresh set every step, so the encoder learns the task, not one particular set.
    */
   taskExamples?: (index: number, rng: Rng) => LabelledSet;
+  /**
+   * Runs once before the first step of a fresh fit and never on resuming, whose checkpoint
+   * already holds its outcome: the supervised pretraining of a frozen feature extractor.
+   */
+  pretrain?: () => Promise<void>;
 }
 
 /**
- * Trains the prototype network and the denoiser jointly, with one AdamW over both: each step
+ * Trains the prototype network and the denoiser jointly, with one AdamW over both (less a
+ * frozen feature extractor, see `PrototypeNetwork.trainableParameters`): each step
  * takes one zoo checkpoint, runs the prior over every position with that checkpoint's
  * permutation state, and trains the denoiser on a random subset of the checkpoint's tokens,
  * each conditioned on its prototype (RPG's reference trains on a token subset per step, which
@@ -69,7 +75,7 @@ export async function trainRpg(
   // enough, else tokens repeat (each with its own timestep and noise), so small models still get
   // full batches.
   const picks = config.tokensPerStep;
-  const params = [...network.parameters(), ...denoiser.parameters()];
+  const params = [...network.trainableParameters(), ...denoiser.parameters()];
   const optimizer = new AdamW(params, { lr: config.lr, weightDecay: config.weightDecay });
   const schedule = cosineWithWarmup({
     baseLr: config.lr,
@@ -99,8 +105,13 @@ export async function trainRpg(
   }
   network.train();
   denoiser.train();
-  const started = Date.now();
+  let started = Date.now();
   try {
+    if (first === 0 && parts.pretrain) {
+      await parts.pretrain();
+      // The ETA is of the diffusion steps alone.
+      started = Date.now();
+    }
     for (let step = first; step < config.steps; step++) {
       optimizer.setLearningRate(schedule(step));
       // Randomness is a function of (seed, step), so a resumed fit takes exactly the steps an

@@ -16,6 +16,7 @@ const FIT = {
   tokensPerStep: 8,
   denoiser: 'mlp' as const,
   mlpHidden: 32,
+  examplesPretrainSteps: 20,
 };
 
 describe('runRpgUnseenTaskExperiment', () => {
@@ -79,6 +80,13 @@ describe('runRpgUnseenTaskExperiment', () => {
     expect(examples.held_out[0]!.trained).toEqual(row.trained);
     expect(examples.held_out[0]!.nearest).toEqual(row.nearest);
     expect(examples.held_out[0]!.generated.count).toBe(2);
+    // The examples arm pretrained its extractor on the training digits, measured on the test ones.
+    expect(examples.extractor_pretraining?.steps).toBe(20);
+    expect(examples.extractor_pretraining?.validationAccuracy).toBeGreaterThan(0);
+    expect(report.extractor_pretraining).toBeUndefined();
+    expect(lines.some((l) => l.startsWith('task-examples: feature extractor pretrained'))).toBe(
+      true,
+    );
     expect(full.training_tasks).toBe(3);
     expect(report.target.ratio).toBeCloseTo(
       report.summary.held_out.generated / report.summary.held_out.trained,

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { initBackend } from '@pgen/backends';
+import type { PretrainProgress } from '@pgen/task-encoder';
 import type { Command } from 'commander';
 import { formatComparison, readExperimentReports } from '../../rpg/rpg-comparison';
 import {
@@ -32,6 +33,7 @@ interface ConfigFlags {
   lossReduction?: string;
   condition?: string;
   conditionLastK?: string;
+  examplesPretrainSteps?: string;
   backend: string;
 }
 
@@ -242,6 +244,7 @@ export function registerRpgCommand(program: Command): void {
         command: `pgen ${process.argv.slice(2).join(' ')}`,
         onLog: (line) => progress.log(line),
         onFitProgress: (p) => progress.update(fitLine(p)),
+        onPretrainProgress: (p) => progress.update(pretrainLine(p)),
       });
       progress.done();
       for (const arm of report.arms) {
@@ -314,6 +317,10 @@ function fitLine(p: RpgFitProgress): string {
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] fit step ${p.step}/${p.steps}${resumed} loss ${p.loss.toFixed(4)} ETA ${formatSeconds(p.etaSeconds)}`;
 }
 
+function pretrainLine(p: PretrainProgress): string {
+  return `pretraining the example encoder's feature extractor: step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)} batch accuracy ${(p.accuracy * 100).toFixed(1)}% ETA ${formatSeconds(p.etaSeconds)}`;
+}
+
 function withConfigFlags(command: Command): Command {
   return command
     .option('--config <file.json>', 'training config (RpgConfig fields); flags below override it')
@@ -334,6 +341,10 @@ function withConfigFlags(command: Command): Command {
       'none, or task-code (a tasks zoo: one 10-bit code per checkpoint)',
     )
     .option('--condition-last-k <k>', 'add the condition at the last k positions only (0: all)')
+    .option(
+      '--examples-pretrain-steps <n>',
+      'task-examples: steps pretraining the example encoder as a digit classifier, then frozen (0: learned jointly)',
+    )
     .option('--seed <n>', 'seed of weights, step choices and noise')
     .option('--backend <name>', 'tfjs backend: auto, tensorflow, webgpu, wasm, cpu', 'wasm');
 }
@@ -355,6 +366,7 @@ async function configFrom(flags: ConfigFlags): Promise<RpgConfig> {
     lossReduction: flags.lossReduction as RpgConfig['lossReduction'] | undefined,
     condition: flags.condition as RpgConfig['condition'] | undefined,
     conditionLastK: optional(flags.conditionLastK, '--condition-last-k', 0),
+    examplesPretrainSteps: optional(flags.examplesPretrainSteps, '--examples-pretrain-steps', 0),
   };
   const merged = { ...base };
   for (const [key, value] of Object.entries(overrides)) {
