@@ -8,10 +8,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pgen() { node packages/pipelines/bin/pgen.mjs "$@"; }
-for arch in resnet vit; do
-  pgen rpg experiment --zoo "zoos/$arch-rpg" --work "runs/$arch" --report "reports/rpg-mnist-$arch" \
-    --config configs/rpg-mnist.json --count 20
-done
+# The ResNet's BatchNorm running means are z-scored per element (configs/rpg-mnist-resnet-bn.json);
+# the ViT has no BatchNorm.
+pgen rpg experiment --zoo zoos/resnet-rpg --work runs/resnet-bn --report reports/rpg-mnist-resnet \
+  --config configs/rpg-mnist-resnet-bn.json --count 20
+pgen rpg experiment --zoo zoos/vit-rpg --work runs/vit --report reports/rpg-mnist-vit \
+  --config configs/rpg-mnist.json --count 20
 # The ablation runs on the demo's MLP zoo with the demo's config as it was measured: the element-
 # wise loss mean (the default is now per-token), so every arm has the same budget and loss.
 [ -f demo/zoo/zoo.json ] || pgen demo
