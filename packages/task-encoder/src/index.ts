@@ -14,6 +14,10 @@ export {
 export { DatasetEncoder, type DatasetEncoderOptions } from './dataset-encoder';
 /** The error for bad inputs, options and saved folders (`userFacing`). */
 export { TaskEncoderError } from './errors';
+export {
+  ExampleCodeEstimator,
+  type ExampleCodeEstimatorOptions,
+} from './example-code-estimator';
 /** Per-example feature extractors of the dataset encoder. */
 export {
   buildFeatureExtractor,
@@ -34,6 +38,7 @@ export { type LabelledSet, type PackedSets, packLabelledSets } from './labelled-
 /** Supervised pretraining of a dataset encoder's feature extractor. */
 export {
   type ClassificationData,
+  type ExtractorOwner,
   type PretrainFeatureExtractorOptions,
   type PretrainProgress,
   type PretrainResult,

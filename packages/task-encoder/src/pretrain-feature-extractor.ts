@@ -55,6 +55,9 @@ export interface PretrainResult {
   seconds: number;
 }
 
+/** What `pretrainFeatureExtractor` trains: a `DatasetEncoder`, an `ExampleCodeEstimator`. */
+export type ExtractorOwner = Pick<DatasetEncoder, 'extractor' | 'featureDim' | 'config'>;
+
 /** Examples per forward pass when measuring a whole set. */
 const EVAL_CHUNK = 1000;
 
@@ -72,7 +75,7 @@ const EVAL_CHUNK = 1000;
  * more about an example than its `numClasses` logits.
  */
 export async function pretrainFeatureExtractor(
-  encoder: DatasetEncoder,
+  encoder: ExtractorOwner,
   options: PretrainFeatureExtractorOptions,
 ): Promise<PretrainResult> {
   const owner = 'pretrainFeatureExtractor';

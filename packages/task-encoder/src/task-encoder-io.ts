@@ -8,6 +8,7 @@ import {
 } from './continuous-descriptor-encoder';
 import { DatasetEncoder, type DatasetEncoderOptions } from './dataset-encoder';
 import { TaskEncoderError } from './errors';
+import { ExampleCodeEstimator, type ExampleCodeEstimatorOptions } from './example-code-estimator';
 import type { TextEmbeddingFunction } from './hashed-ngram-embedding';
 import { TaskEmbeddingEncoder, type TaskEmbeddingEncoderOptions } from './task-embedding-encoder';
 import type { TaskEncoder, TaskEncoderConfig } from './task-encoder';
@@ -29,6 +30,7 @@ export type AnyTaskEncoder =
   | ContinuousDescriptorEncoder
   | TaskEmbeddingEncoder
   | DatasetEncoder
+  | ExampleCodeEstimator
   | TextConditionEncoder;
 
 /** Builds an (untrained, seeded) encoder from its config; `source` names it in errors. */
@@ -53,6 +55,8 @@ export function taskEncoderFromConfig(
         return new TaskEmbeddingEncoder(rest as unknown as TaskEmbeddingEncoderOptions);
       case 'DatasetEncoder':
         return new DatasetEncoder(rest as unknown as DatasetEncoderOptions);
+      case 'ExampleCodeEstimator':
+        return new ExampleCodeEstimator(rest as unknown as ExampleCodeEstimatorOptions);
       case 'TextConditionEncoder': {
         if (!options.embed) {
           throw new TaskEncoderError(

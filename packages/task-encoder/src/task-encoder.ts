@@ -7,6 +7,7 @@ export type TaskEncoderClassName =
   | 'ContinuousDescriptorEncoder'
   | 'TaskEmbeddingEncoder'
   | 'DatasetEncoder'
+  | 'ExampleCodeEstimator'
   | 'TextConditionEncoder';
 
 /**

@@ -26,6 +26,7 @@ export {
   type RpgUnseenTaskOptions,
   type RpgUnseenTaskReport,
   runRpgUnseenTaskExperiment,
+  UNSEEN_TASK_CONDITIONS,
   UNSEEN_TASK_RATIO,
   type UnseenTaskArm,
   type UnseenTaskCondition,

@@ -40,7 +40,7 @@ export interface PrototypeNetworkConfig {
  * The task a prototype pass is for: 10-bit class codes (a `BinaryCodeEncoder` condition) or
  * labelled example sets (a `DatasetEncoder` condition), one per batch row.
  */
-export type RpgTaskInput = readonly string[] | readonly LabelledSet[];
+export type RpgTaskInput = readonly (string | readonly number[])[] | readonly LabelledSet[];
 
 /**
  * RPG's prototype path: `PriorInput` (projected position embedding + the permutation state of

@@ -63,6 +63,26 @@ describe('RpgPipeline with task-code conditions', () => {
       });
       loaded.dispose();
       expect(again!.get('fc1.weight')!.data).toEqual(a!.get('fc1.weight')!.data);
+      // A soft code of exact bits is the code; values in between are taken, others refused.
+      const soft = (code: string) => [...code].map(Number);
+      const [viaSoft] = await pipeline.generateStateDicts({
+        count: 1,
+        seed: 4,
+        steps: 3,
+        taskCode: soft(CODE_A),
+      });
+      expect(viaSoft!.get('fc1.weight')!.data).toEqual(a!.get('fc1.weight')!.data);
+      const between = soft(CODE_A).map((v) => 0.5 * v + 0.25);
+      const [blurred] = await pipeline.generateStateDicts({
+        count: 1,
+        seed: 4,
+        steps: 3,
+        taskCode: between,
+      });
+      expect(blurred!.get('fc1.weight')!.data).not.toEqual(a!.get('fc1.weight')!.data);
+      await expect(
+        pipeline.generateStateDicts({ count: 1, taskCode: [...soft(CODE_A).slice(1), 2] }),
+      ).rejects.toThrow(/soft task code is 10 numbers in \[0, 1\]/);
     } finally {
       pipeline.dispose();
       rmSync(dir, { recursive: true, force: true });

@@ -77,8 +77,11 @@ export interface RpgGenerateOptions {
   chunkSize?: number;
   /** Called after each model is done with (models done, count). */
   onModel?: (done: number, count: number) => void;
-  /** The task to generate for, a 10-bit class code; required by a task-code pipeline. */
-  taskCode?: string;
+  /**
+   * The task to generate for, a 10-bit class code; required by a task-code pipeline. Also a soft
+   * code, 10 values in [0, 1] (e.g. an `ExampleCodeEstimator`'s reading of labelled examples).
+   */
+  taskCode?: string | readonly number[];
   /** The task to generate for as labelled examples; required by a task-examples pipeline. */
   taskExamples?: LabelledSet;
 }
@@ -282,7 +285,7 @@ export class RpgPipeline {
         {
           format: 'pgen-rpg-generated',
           seed: String(seed),
-          ...(options.taskCode ? { task_code: options.taskCode } : {}),
+          ...(options.taskCode ? { task_code: describeTaskCode(options.taskCode) } : {}),
         },
       );
       paths.push(path);
@@ -337,10 +340,23 @@ function createDenoiser(config: RpgConfig, tokenSize: number): DenoiserModule {
   });
 }
 
-function checkTaskCode(code: string): void {
+function checkTaskCode(code: string | readonly number[]): void {
+  if (typeof code !== 'string') {
+    if (code.length !== 10 || !code.every((v) => Number.isFinite(v) && v >= 0 && v <= 1)) {
+      throw new RpgError(
+        `a soft task code is 10 numbers in [0, 1] (value i: class i), got [${code.join(', ')}]`,
+      );
+    }
+    return;
+  }
   if (!/^[01]{10}$/.test(code)) {
     throw new RpgError(`a task code is 10 characters of 0 and 1 (bit i: class i), got "${code}"`);
   }
+}
+
+/** A task code as safetensors metadata: the code, or a soft code's values to 3 decimals. */
+function describeTaskCode(code: string | readonly number[]): string {
+  return typeof code === 'string' ? code : code.map((v) => v.toFixed(3)).join(',');
 }
 
 function modelSeeds(options: RpgGenerateOptions): number[] {

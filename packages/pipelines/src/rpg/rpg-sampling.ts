@@ -22,8 +22,8 @@ export interface RpgSampleOptions {
   sampler?: SamplerKind;
   /** Tokens denoised at once (default 256); tfjs memory follows this, not the model size. */
   chunkSize?: number;
-  /** Task code, for a task-code-conditioned network. */
-  taskCode?: string;
+  /** Task code (or soft code), for a task-code-conditioned network. */
+  taskCode?: string | readonly number[];
   /** Labelled examples of the task, for a task-examples-conditioned network. */
   taskExamples?: LabelledSet;
 }

@@ -112,11 +112,26 @@ describe('runRpgUnseenTaskExperiment', () => {
       count: 2,
       seenCount: 0,
       samplingSteps: 3,
-      conditions: ['task-code'],
+      conditions: ['task-code', 'examples-to-code'],
+      codeEstimatorSteps: 60,
       backend: 'wasm',
     });
     expect(again.arms[0]!.fit_reused).toBe(true);
     expect(again.arms[0]!.held_out[0]!.generated).toEqual(row.generated);
+    // Examples read into a code run through the task-code arm's pipeline, fitted once.
+    const viaCode = again.arms[1]!;
+    expect(viaCode.condition).toBe('examples-to-code');
+    expect(viaCode.config.condition).toBe('task-code');
+    expect(viaCode.fit_reused).toBe(true);
+    expect(viaCode.code_estimator).toMatchObject({ steps: 60, reused: false });
+    const estimated = viaCode.held_out[0]!.estimated_code!;
+    expect(estimated.code).toMatch(/^[01?]{10}$/);
+    expect(estimated.bits_right).toBeGreaterThanOrEqual(0);
+    expect(estimated.bits_right).toBeLessThanOrEqual(10);
+    expect(viaCode.held_out[0]!.generated.count).toBe(2);
+    expect(existsSync(join(dir, 'work/examples-to-code/estimator/task_encoder.safetensors'))).toBe(
+      true,
+    );
   });
 
   it('refuses a held-out code that the training zoo holds', async () => {

@@ -1,8 +1,16 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AccuracyEvaluator, renderPlot } from '@pgen/bench';
 import type { StateDict } from '@pgen/checkpoint-io';
 import { Rng } from '@pgen/nn';
-import type { PretrainProgress, PretrainResult } from '@pgen/task-encoder';
+import {
+  ExampleCodeEstimator,
+  loadTaskEncoder,
+  type PretrainProgress,
+  type PretrainResult,
+  pretrainFeatureExtractor,
+  saveTaskEncoder,
+} from '@pgen/task-encoder';
 import {
   type ArchName,
   binaryTaskView,
@@ -19,8 +27,20 @@ import { RpgPipeline } from './rpg-pipeline';
 import type { RpgFitProgress } from './rpg-training';
 import { writeBytesAtomic, writeTextAtomic } from './write-text-atomic';
 
-/** The task conditions the study compares. */
-export type UnseenTaskCondition = 'task-code' | 'task-examples';
+/**
+ * The task conditions the study compares: the 10-bit code; labelled examples through a
+ * `DatasetEncoder` trained with the generator; labelled examples read into a soft code by an
+ * `ExampleCodeEstimator` and fed to the code arm's pipeline.
+ */
+export type UnseenTaskCondition = 'task-code' | 'task-examples' | 'examples-to-code';
+export const UNSEEN_TASK_CONDITIONS: readonly UnseenTaskCondition[] = [
+  'task-code',
+  'task-examples',
+  'examples-to-code',
+];
+
+/** Digit-classifier training of the `examples-to-code` arm's estimator. */
+const CODE_ESTIMATOR_STEPS = 1500;
 
 /** Options of {@link runRpgUnseenTaskExperiment}. */
 export interface RpgUnseenTaskOptions {
@@ -38,12 +58,16 @@ export interface RpgUnseenTaskOptions {
   /** Training config; `condition` is set per arm. */
   config?: Partial<RpgConfig>;
   /**
-   * Arms, in order (default both): `task-code` (the 10-bit code) and `task-examples`
-   * (`examplesPerTask` labelled training digits of the task through a dataset encoder).
+   * Arms, in order (default `task-code`, `task-examples`): `task-code` (the 10-bit code),
+   * `task-examples` (`examplesPerTask` labelled training digits of the task through a dataset
+   * encoder fitted with the generator) and `examples-to-code` (the same digits read into a soft
+   * code by an `ExampleCodeEstimator`, then the `task-code` arm's pipeline, fitted if absent).
    */
   conditions?: readonly UnseenTaskCondition[];
   /** Models generated per task (default 10). */
   count?: number;
+  /** `examples-to-code`: training steps of the estimator's digit classifier (default 1500). */
+  codeEstimatorSteps?: number;
   /** Seen tasks reported beside the held-out ones, drawn from the training zoo (default 20). */
   seenCount?: number;
   /** Seed of the generated models, the seen-task sample and the example sets (default 0). */
@@ -76,6 +100,11 @@ export interface UnseenTaskRow {
   generated: BestMean;
   /** The trained classifiers of the nearest training code (Hamming), on this task. */
   nearest: BestMean & { code: string; hamming: number };
+  /**
+   * `examples-to-code`: the soft code read off the task's examples, rounded ('?' where it lies
+   * within 0.25 of ½), and how many of its 10 bits round to the task's own.
+   */
+  estimated_code?: { code: string; bits_right: number };
 }
 
 /** Means over tasks of each row's means. */
@@ -103,6 +132,8 @@ export interface UnseenTaskArm {
    * `validationAccuracy`), when the fit that made the pipeline recorded it.
    */
   extractor_pretraining?: PretrainResult;
+  /** `examples-to-code`: how the estimator's digit classifier was trained (or `reused`). */
+  code_estimator?: PretrainResult & { reused: boolean };
 }
 
 /** `<report>.json` of {@link runRpgUnseenTaskExperiment}. */
@@ -174,9 +205,19 @@ export async function runRpgUnseenTaskExperiment(
   let tokens: [number, number] = [0, 0];
   const arms: UnseenTaskArm[] = [];
   for (const condition of conditions) {
-    const config = resolveRpgConfig({ ...options.config, condition });
+    const fitCondition = condition === 'examples-to-code' ? 'task-code' : condition;
+    const config = resolveRpgConfig({ ...options.config, condition: fitCondition });
     const examples = mnistTaskExamples(splits.train, config.examplesPerTask);
-    const workDir = join(options.workDir, condition);
+    const estimator =
+      condition === 'examples-to-code'
+        ? await codeEstimator(
+            join(options.workDir, condition, 'estimator'),
+            splits,
+            { steps: options.codeEstimatorSteps ?? CODE_ESTIMATOR_STEPS, seed: config.seed },
+            log,
+          )
+        : undefined;
+    const workDir = join(options.workDir, fitCondition);
     const pipelineDir = join(workDir, 'pipeline');
     let pipeline: RpgPipeline;
     let fitSeconds: number | null = null;
@@ -221,6 +262,10 @@ export async function runRpgUnseenTaskExperiment(
     const seen: UnseenTaskRow[] = [];
     try {
       for (const [k, task] of tasks.entries()) {
+        // One set per task, from the training split, as a user with a few labelled digits;
+        // both examples arms see the same set.
+        const set = examples(task.code, new Rng(seed + 7919 * (k + 1)));
+        const softCode = estimator ? (await estimator.model.estimate([set]))[0] : undefined;
         const t1 = Date.now();
         const models = await pipeline.generateStateDicts({
           count,
@@ -228,9 +273,8 @@ export async function runRpgUnseenTaskExperiment(
           steps: samplingSteps,
           sampler: 'ddim',
           ...(condition === 'task-examples'
-            ? // One set per task, from the training split, as a user with a few labelled digits.
-              { taskExamples: examples(task.code, new Rng(seed + 7919 * (k + 1))) }
-            : { taskCode: task.code }),
+            ? { taskExamples: set }
+            : { taskCode: softCode ?? task.code }),
         });
         generateSeconds += (Date.now() - t1) / 1000;
         const t2 = Date.now();
@@ -243,6 +287,7 @@ export async function runRpgUnseenTaskExperiment(
           trained: bestMean(task.own.accuracies),
           generated: bestMean(generated),
           nearest: nearestRows.get(task.code)!,
+          ...(softCode ? { estimated_code: compareCodes(softCode, task.code) } : {}),
         };
         (task.seen ? seen : heldOut).push(row);
         log(
@@ -251,6 +296,7 @@ export async function runRpgUnseenTaskExperiment(
       }
     } finally {
       pipeline.dispose();
+      estimator?.model.dispose();
     }
     const summary = { held_out: summarise(heldOut), seen: summarise(seen) };
     arms.push({
@@ -271,7 +317,10 @@ export async function runRpgUnseenTaskExperiment(
         eval: round(evalSeconds),
       },
       fit_reused: reused,
-      ...(pretraining ? { extractor_pretraining: pretraining } : {}),
+      ...(pretraining && condition === 'task-examples'
+        ? { extractor_pretraining: pretraining }
+        : {}),
+      ...(estimator ? { code_estimator: { ...estimator.result, reused: estimator.reused } } : {}),
     });
   }
 
@@ -292,6 +341,51 @@ export async function runRpgUnseenTaskExperiment(
   await writeTextAtomic(`${options.report}.md`, unseenMarkdown(report, options.report));
   log(`report → ${options.report}.json, ${options.report}.md`);
   return report;
+}
+
+/**
+ * The `examples-to-code` arm's estimator: loaded from `dir`, or its digit classifier trained on
+ * the MNIST training split (measured on the test split) and saved there.
+ */
+async function codeEstimator(
+  dir: string,
+  splits: { train: MnistData; test: MnistData },
+  { steps, seed }: { steps: number; seed: number },
+  log: (line: string) => void,
+): Promise<{ model: ExampleCodeEstimator; result: PretrainResult; reused: boolean }> {
+  const resultFile = join(dir, 'pretraining.json');
+  try {
+    const result = JSON.parse(await readFile(resultFile, 'utf8')) as PretrainResult;
+    if (result.steps === steps) {
+      const model = (await loadTaskEncoder(dir)) as ExampleCodeEstimator;
+      log(`examples-to-code: reusing the code estimator in ${dir}`);
+      return { model, result, reused: true };
+    }
+  } catch {
+    // Absent or unreadable: train a new one (seconds).
+  }
+  const model = new ExampleCodeEstimator({ seed });
+  const result = await pretrainFeatureExtractor(model, {
+    inputs: splits.train.images,
+    labels: splits.train.labels,
+    numClasses: 10,
+    steps,
+    seed,
+    validation: { inputs: splits.test.images, labels: splits.test.labels },
+  });
+  await saveTaskEncoder(dir, model);
+  await writeTextAtomic(resultFile, `${JSON.stringify(result, null, 2)}\n`);
+  log(
+    `examples-to-code: code estimator trained (${result.steps} steps): digits ${pct(result.accuracy)} on the training split, ${pct(result.validationAccuracy ?? Number.NaN)} on the test split`,
+  );
+  return { model, result, reused: false };
+}
+
+/** A soft code rounded ('?' near ½) and its agreement with the task's code. */
+function compareCodes(soft: readonly number[], code: string): { code: string; bits_right: number } {
+  const rounded = soft.map((v) => (v > 0.75 ? '1' : v < 0.25 ? '0' : '?')).join('');
+  const right = [...rounded].filter((b, i) => b === code[i]).length;
+  return { code: rounded, bits_right: right };
 }
 
 /** Writes the per-task bar charts of every arm into `dir` (PNG and SVG). */
@@ -433,6 +527,12 @@ function taskPlotSpec(rows: readonly UnseenTaskRow[], title: string): TopLevelSp
   } as TopLevelSpec;
 }
 
+const CONDITION_LABELS: Record<UnseenTaskCondition, string> = {
+  'task-code': '10-bit task code',
+  'task-examples': 'labelled examples (dataset encoder)',
+  'examples-to-code': 'labelled examples → estimated code',
+};
+
 function unseenMarkdown(r: RpgUnseenTaskReport, reportDir: string): string {
   const name = reportDir.split('/').pop();
   const table = (rows: UnseenTaskRow[]) => [
@@ -443,8 +543,7 @@ function unseenMarkdown(r: RpgUnseenTaskReport, reportDir: string): string {
         `| \`${row.code}\` | ${pct(row.trained.best)} / ${pct(row.trained.mean)} | ${pct(row.generated.best)} / ${pct(row.generated.mean)} | \`${row.nearest.code}\` (${row.nearest.hamming}) | ${pct(row.nearest.best)} / ${pct(row.nearest.mean)} |`,
     ),
   ];
-  const label = (c: UnseenTaskCondition) =>
-    c === 'task-code' ? '10-bit task code' : 'labelled examples (dataset encoder)';
+  const label = (c: UnseenTaskCondition) => CONDITION_LABELS[c];
   const first = r.arms[0];
   const lines = [
     '# Conditional RPG on unseen binary MNIST tasks',
@@ -469,6 +568,17 @@ function unseenMarkdown(r: RpgUnseenTaskReport, reportDir: string): string {
     }
   }
   lines.push('');
+  for (const arm of r.arms) {
+    const e = arm.code_estimator;
+    if (!e) continue;
+    const rows = [...arm.held_out, ...arm.seen].filter((row) => row.estimated_code);
+    const right = rows.reduce((n, row) => n + row.estimated_code!.bits_right, 0);
+    const exact = rows.filter((row) => row.estimated_code!.bits_right === 10).length;
+    lines.push(
+      '',
+      `${label(arm.condition)}: an \`ExampleCodeEstimator\` (digit classifier trained ${e.steps} steps: ${pct(e.accuracy)} on the training split, ${e.validationAccuracy === undefined ? '?' : pct(e.validationAccuracy)} on the test split) reads each task's ${arm.config.examplesPerTask} labelled digits into a soft code, which the task-code pipeline takes. Its codes, rounded: ${right} of ${rows.length * 10} bits right, ${exact} of ${rows.length} codes exact (a bit is unknown when its digit is missing from the set).`,
+    );
+  }
   for (const arm of r.arms) {
     const p = arm.extractor_pretraining;
     if (p) {

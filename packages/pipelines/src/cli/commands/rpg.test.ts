@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readSafetensors, writeSafetensors } from '@pgen/checkpoint-io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RpgPipeline } from '../../rpg/rpg-pipeline';
 import { tinyZoo } from '../../rpg/test-zoo';
 import { runCli } from '../test-support';
 
@@ -111,6 +112,59 @@ describe('pgen rpg', () => {
     );
     expect(again.code).toBe(0);
     expect(again.stderr).not.toMatch(/fit step/);
+  });
+
+  it('code-estimator trains a digit reader; generate reads examples into a code with it', async () => {
+    const estimator = join(dir, 'estimator');
+    const trained = await runCli(
+      'rpg',
+      'code-estimator',
+      '--out',
+      estimator,
+      '--steps',
+      '30',
+      '--backend',
+      'cpu',
+    );
+    expect(trained.code).toBe(0);
+    expect(trained.stdout).toMatch(/ExampleCodeEstimator, digits [\d.]+% train \/ [\d.]+% test/);
+    const { zoo } = tinyZoo(2);
+    const codes = ['0000011111', '1111100000'];
+    const pipelineDir = join(dir, 'code-pipeline');
+    const fitted = await RpgPipeline.fit(
+      zoo,
+      { ...CONFIG, denoiser: 'mlp', steps: 2, condition: 'task-code' },
+      { taskCodes: codes },
+    );
+    await fitted.save(pipelineDir);
+    fitted.dispose();
+    const examples = join(dir, 'digits.safetensors');
+    await writeSafetensors(
+      examples,
+      new Map([
+        ['images', { dtype: 'F32', shape: [4, 28, 28], data: new Float32Array(4 * 784).fill(0.5) }],
+        ['labels', { dtype: 'I32', shape: [4], data: Int32Array.from([0, 1, 0, 1]) }],
+      ] as const),
+    );
+    const out = join(dir, 'from-examples');
+    const args = ['rpg', 'generate', '--pipeline', pipelineDir, '--out', out, '--steps', '2'];
+    const gen = await runCli(...args, '--task-examples', examples, '--code-estimator', estimator);
+    expect(gen.code).toBe(0);
+    expect(gen.stderr).toMatch(/code read from .*digits\.safetensors: (\d\.\d\d ){9}\d\.\d\d/);
+    const file = await readSafetensors(join(out, 'generated-0000.safetensors'));
+    expect(file.metadata?.task_code).toMatch(/^(\d\.\d{3},){9}\d\.\d{3}$/);
+    const noExamples = await runCli(...args, '--code-estimator', estimator);
+    expect(noExamples.code).toBe(2);
+    expect(noExamples.stderr).toMatch(/--code-estimator reads --task-examples/);
+    const notEstimator = await runCli(
+      ...args,
+      '--task-examples',
+      examples,
+      '--code-estimator',
+      join(pipelineDir, 'nothing-here'),
+    );
+    expect(notEstimator.code).toBe(2);
+    expect(notEstimator.stderr).toMatch(/nothing-here.*task_encoder_config\.json/);
   });
 
   it('bad input: one line naming the file or flag, exit 2', async () => {

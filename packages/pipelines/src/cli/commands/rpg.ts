@@ -1,6 +1,13 @@
 import { join } from 'node:path';
 import { initBackend } from '@pgen/backends';
-import type { PretrainProgress } from '@pgen/task-encoder';
+import {
+  ExampleCodeEstimator,
+  loadTaskEncoder,
+  type PretrainProgress,
+  pretrainFeatureExtractor,
+  saveTaskEncoder,
+} from '@pgen/task-encoder';
+import { loadMnistSplits } from '@pgen/zoo';
 import type { Command } from 'commander';
 import { formatComparison, readExperimentReports } from '../../rpg/rpg-comparison';
 import {
@@ -12,7 +19,11 @@ import {
 import { runRpgExperiment } from '../../rpg/rpg-experiment';
 import { RpgPipeline } from '../../rpg/rpg-pipeline';
 import type { RpgFitProgress } from '../../rpg/rpg-training';
-import { runRpgUnseenTaskExperiment } from '../../rpg/rpg-unseen-tasks';
+import {
+  runRpgUnseenTaskExperiment,
+  UNSEEN_TASK_CONDITIONS,
+  type UnseenTaskCondition,
+} from '../../rpg/rpg-unseen-tasks';
 import { readTaskExamples } from '../../rpg/task-examples-file';
 import { writeTextAtomic } from '../../rpg/write-text-atomic';
 import { CliUsageError } from '../cli-error';
@@ -91,13 +102,18 @@ export function registerRpgCommand(program: Command): void {
     )
     .option(
       '--task-examples <file>',
-      'task to generate for as labelled digits: safetensors with images [n, 28, 28] and labels [n] (0/1); task-examples pipelines only',
+      'task to generate for as labelled digits: safetensors with images [n, 28, 28] and labels [n] (0/1); task-examples pipelines, or task-code ones with --code-estimator',
+    )
+    .option(
+      '--code-estimator <dir>',
+      'read --task-examples into a soft task code with this ExampleCodeEstimator (`pgen rpg code-estimator`) and generate from a task-code pipeline',
     )
     .option('--backend <name>', 'tfjs backend: auto, tensorflow, webgpu, wasm, cpu', 'wasm')
     .action(
       async (options: {
         taskCode?: string;
         taskExamples?: string;
+        codeEstimator?: string;
         pipeline: string;
         out: string;
         count: string;
@@ -113,7 +129,27 @@ export function registerRpgCommand(program: Command): void {
         const taskExamples = options.taskExamples
           ? await readTaskExamples(options.taskExamples)
           : undefined;
+        if (options.codeEstimator && (!taskExamples || options.taskCode)) {
+          throw new CliUsageError('--code-estimator reads --task-examples, without --task-code');
+        }
         await initBackend({ prefer: options.backend as 'wasm' });
+        let taskCode: string | number[] | undefined = options.taskCode;
+        if (options.codeEstimator) {
+          const estimator = await loadTaskEncoder(options.codeEstimator);
+          try {
+            if (!(estimator instanceof ExampleCodeEstimator)) {
+              throw new CliUsageError(
+                `${options.codeEstimator}: holds a ${estimator.config._class_name}, not an ExampleCodeEstimator`,
+              );
+            }
+            [taskCode] = await estimator.estimate([taskExamples!]);
+          } finally {
+            estimator.dispose();
+          }
+          process.stderr.write(
+            `code read from ${options.taskExamples}: ${taskCode!.map((v) => v.toFixed(2)).join(' ')}\n`,
+          );
+        }
         const pipeline = await RpgPipeline.load(options.pipeline);
         const started = Date.now();
         try {
@@ -122,8 +158,8 @@ export function registerRpgCommand(program: Command): void {
             seed: integer(options.seed, '--seed', 0),
             steps: integer(options.steps, '--steps', 1),
             sampler: options.sampler,
-            taskCode: options.taskCode,
-            taskExamples,
+            taskCode,
+            taskExamples: options.codeEstimator ? undefined : taskExamples,
             onModel: (done, total) => {
               const eta = ((Date.now() - started) / 1000 / done) * (total - done);
               process.stderr.write(`generated ${done}/${total}, ETA ${formatSeconds(eta)}\n`);
@@ -135,6 +171,48 @@ export function registerRpgCommand(program: Command): void {
         }
       },
     );
+
+  rpg
+    .command('code-estimator')
+    .description(
+      "Train an ExampleCodeEstimator: an MNIST digit classifier that reads a binary task's labelled digits into a soft 10-bit code, for `rpg generate --code-estimator`.",
+    )
+    .requiredOption(
+      '--out <dir>',
+      'output folder (task_encoder_config.json, task_encoder.safetensors)',
+    )
+    .option('--steps <n>', 'training steps of the digit classifier', '1500')
+    .option('--seed <n>', 'seed of its weights and batches', '0')
+    .option('--backend <name>', 'tfjs backend: auto, tensorflow, webgpu, wasm, cpu', 'wasm')
+    .action(async (options: { out: string; steps: string; seed: string; backend: string }) => {
+      const steps = integer(options.steps, '--steps', 1);
+      const seed = integer(options.seed, '--seed', 0);
+      await initBackend({ prefer: options.backend as 'wasm' });
+      const { train, test } = await loadMnistSplits();
+      const estimator = new ExampleCodeEstimator({ seed });
+      const progress = createProgressWriter();
+      try {
+        const result = await pretrainFeatureExtractor(estimator, {
+          inputs: train.images,
+          labels: train.labels,
+          numClasses: 10,
+          steps,
+          seed,
+          validation: { inputs: test.images, labels: test.labels },
+          onProgress: (p) =>
+            progress.update(
+              `digit classifier step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)} acc ${(p.accuracy * 100).toFixed(1)}% ETA ${formatSeconds(p.etaSeconds)}`,
+            ),
+        });
+        progress.done();
+        await saveTaskEncoder(options.out, estimator);
+        process.stdout.write(
+          `${options.out}: ExampleCodeEstimator, digits ${(result.accuracy * 100).toFixed(2)}% train / ${((result.validationAccuracy ?? 0) * 100).toFixed(2)}% test\n`,
+        );
+      } finally {
+        estimator.dispose();
+      }
+    });
 
   withConfigFlags(
     rpg
@@ -203,7 +281,7 @@ export function registerRpgCommand(program: Command): void {
       .option('--seen <n>', 'seen tasks reported beside the held-out ones', '20')
       .option(
         '--conditions <list>',
-        'arms: task-code, task-examples (comma-separated; default both)',
+        'arms: task-code, task-examples, examples-to-code (the examples read into a code for the task-code pipeline); comma-separated, default task-code,task-examples',
       )
       .option('--sampling-steps <n>', 'DDIM steps per model', '50'),
   ).action(
@@ -223,8 +301,10 @@ export function registerRpgCommand(program: Command): void {
         .split(',')
         .map((c) => c.trim());
       for (const c of conditions) {
-        if (c !== 'task-code' && c !== 'task-examples') {
-          throw new CliUsageError(`--conditions: "${c}" is not task-code or task-examples`);
+        if (!UNSEEN_TASK_CONDITIONS.includes(c as UnseenTaskCondition)) {
+          throw new CliUsageError(
+            `--conditions: "${c}" is not one of ${UNSEEN_TASK_CONDITIONS.join(', ')}`,
+          );
         }
       }
       const config = await configFrom(options);
@@ -238,7 +318,7 @@ export function registerRpgCommand(program: Command): void {
         config,
         count: integer(options.count, '--count', 1),
         seenCount: integer(options.seen, '--seen', 0),
-        conditions: conditions as ('task-code' | 'task-examples')[],
+        conditions: conditions as UnseenTaskCondition[],
         samplingSteps: integer(options.samplingSteps, '--sampling-steps', 1),
         backend: `${backend.name} (${backend.device})`,
         command: `pgen ${process.argv.slice(2).join(' ')}`,
