@@ -74,7 +74,7 @@ describe('ExampleCodeEstimator', () => {
       labels: Int32Array.from({ length: n }, (_, i) => reversed.labels[n - 1 - i]!),
     };
     const again = await estimator.estimate([flipped]);
-    again[0]!.forEach((v, i) => expect(v).toBeCloseTo(codes[0]![i]!, 5));
+    for (const [i, v] of again[0]!.entries()) expect(v).toBeCloseTo(codes[0]![i]!, 5);
   });
 
   it('says ½ for a class the set never shows', async () => {
