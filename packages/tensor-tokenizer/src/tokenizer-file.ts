@@ -80,22 +80,12 @@ export function specToSafetensors(spec: TokenizerSpec): {
   return { tensors, metadata: { format: TOKENIZER_FORMAT, [CONFIG_KEY]: JSON.stringify(config) } };
 }
 
-function statistic(tensors: StateDict, key: string, count: number): Float64Array {
-  const tensor = tensors.get(`normalization.${key}`);
+/** A saved statistic: the F64 tensor `name` of `count` values; `why` ends the error message. */
+function f64Statistic(tensors: StateDict, name: string, count: number, why = ''): Float64Array {
+  const tensor = tensors.get(name);
   if (tensor?.dtype !== 'F64' || tensor.data.length !== count) {
     throw new TokenizerFormatError(
-      `a saved tokenizer needs an F64 tensor "normalization.${key}" of ${count} values`,
-    );
-  }
-  return tensor.data as Float64Array;
-}
-
-function elementStatistic(tensors: StateDict, prefix: string, name: string, numel: number) {
-  const tensor = tensors.get(prefix + name);
-  if (tensor?.dtype !== 'F64' || tensor.data.length !== numel) {
-    throw new TokenizerFormatError(
-      `a saved tokenizer needs an F64 tensor "${prefix}${name}" of ${numel} values ` +
-        `(tensor "${name}" is normalised per element)`,
+      `a saved tokenizer needs an F64 tensor "${name}" of ${count} values${why}`,
     );
   }
   return tensor.data as Float64Array;
@@ -130,7 +120,9 @@ export function specFromSafetensors(
 ): TokenizerSpec {
   const config = parseConfig(metadata);
   const count = config.tensors.length;
-  const [mean, std, logScale, logOffset] = STATISTICS.map((key) => statistic(tensors, key, count));
+  const [mean, std, logScale, logOffset] = STATISTICS.map((key) =>
+    f64Statistic(tensors, `normalization.${key}`, count),
+  );
   const keptAside: StateDict = new Map();
   for (const name of config.keptAside) {
     const tensor = tensors.get(KEPT_ASIDE_PREFIX + name);
@@ -153,8 +145,9 @@ export function specFromSafetensors(
       };
       if (t.normalization === 'element-zscore') {
         const numel = t.shape.reduce((a, b) => a * b, 1);
-        normalization.elementMean = elementStatistic(tensors, ELEMENT_MEAN_PREFIX, t.name, numel);
-        normalization.elementStd = elementStatistic(tensors, ELEMENT_STD_PREFIX, t.name, numel);
+        const why = ` (tensor "${t.name}" is normalised per element)`;
+        normalization.elementMean = f64Statistic(tensors, ELEMENT_MEAN_PREFIX + t.name, numel, why);
+        normalization.elementStd = f64Statistic(tensors, ELEMENT_STD_PREFIX + t.name, numel, why);
       }
       return { name: t.name, dtype: t.dtype as DType, shape: t.shape, normalization };
     }),
