@@ -4,11 +4,10 @@ import { AccuracyEvaluator, renderPlot } from '@pgen/bench';
 import type { StateDict } from '@pgen/checkpoint-io';
 import { Rng } from '@pgen/nn';
 import {
-  ExampleCodeEstimator,
+  type ExampleCodeEstimator,
   loadTaskEncoder,
   type PretrainProgress,
   type PretrainResult,
-  pretrainFeatureExtractor,
   saveTaskEncoder,
 } from '@pgen/task-encoder';
 import {
@@ -19,6 +18,7 @@ import {
   type MnistData,
   readZoo,
 } from '@pgen/zoo';
+import { mnistDigitClassification, trainMnistCodeEstimator } from './mnist-code-estimator';
 import { mnistTaskExamples } from './mnist-task-examples';
 import { type RpgConfig, resolveRpgConfig } from './rpg-config';
 import { RpgError } from './rpg-error';
@@ -235,15 +235,7 @@ export async function runRpgUnseenTaskExperiment(
         checkpointing: { dir: join(workDir, 'training'), every: 200 },
         taskExamples: condition === 'task-examples' ? examples : undefined,
         // The extractor learns digits from the training split; the test split is only measured.
-        pretrainData:
-          condition === 'task-examples'
-            ? {
-                inputs: splits.train.images,
-                labels: splits.train.labels,
-                numClasses: 10,
-                validation: { inputs: test.images, labels: test.labels },
-              }
-            : undefined,
+        pretrainData: condition === 'task-examples' ? mnistDigitClassification(splits) : undefined,
         onPretrainProgress: options.onPretrainProgress,
       });
       await pipeline.save(pipelineDir);
@@ -364,15 +356,7 @@ async function codeEstimator(
   } catch {
     // Absent or unreadable: train a new one (seconds).
   }
-  const model = new ExampleCodeEstimator({ seed });
-  const result = await pretrainFeatureExtractor(model, {
-    inputs: splits.train.images,
-    labels: splits.train.labels,
-    numClasses: 10,
-    steps,
-    seed,
-    validation: { inputs: splits.test.images, labels: splits.test.labels },
-  });
+  const { estimator: model, result } = await trainMnistCodeEstimator(splits, { steps, seed });
   await saveTaskEncoder(dir, model);
   await writeTextAtomic(resultFile, `${JSON.stringify(result, null, 2)}\n`);
   log(

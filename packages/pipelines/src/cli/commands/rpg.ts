@@ -4,11 +4,11 @@ import {
   ExampleCodeEstimator,
   loadTaskEncoder,
   type PretrainProgress,
-  pretrainFeatureExtractor,
   saveTaskEncoder,
 } from '@pgen/task-encoder';
 import { loadMnistSplits } from '@pgen/zoo';
 import type { Command } from 'commander';
+import { trainMnistCodeEstimator } from '../../rpg/mnist-code-estimator';
 import { formatComparison, readExperimentReports } from '../../rpg/rpg-comparison';
 import {
   RPG_DENOISER_KINDS,
@@ -188,23 +188,17 @@ export function registerRpgCommand(program: Command): void {
       const steps = integer(options.steps, '--steps', 1);
       const seed = integer(options.seed, '--seed', 0);
       await initBackend({ prefer: options.backend as 'wasm' });
-      const { train, test } = await loadMnistSplits();
-      const estimator = new ExampleCodeEstimator({ seed });
       const progress = createProgressWriter();
+      const { estimator, result } = await trainMnistCodeEstimator(await loadMnistSplits(), {
+        steps,
+        seed,
+        onProgress: (p) =>
+          progress.update(
+            `digit classifier step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)} acc ${(p.accuracy * 100).toFixed(1)}% ETA ${formatSeconds(p.etaSeconds)}`,
+          ),
+      });
+      progress.done();
       try {
-        const result = await pretrainFeatureExtractor(estimator, {
-          inputs: train.images,
-          labels: train.labels,
-          numClasses: 10,
-          steps,
-          seed,
-          validation: { inputs: test.images, labels: test.labels },
-          onProgress: (p) =>
-            progress.update(
-              `digit classifier step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)} acc ${(p.accuracy * 100).toFixed(1)}% ETA ${formatSeconds(p.etaSeconds)}`,
-            ),
-        });
-        progress.done();
         await saveTaskEncoder(options.out, estimator);
         process.stdout.write(
           `${options.out}: ExampleCodeEstimator, digits ${(result.accuracy * 100).toFixed(2)}% train / ${((result.validationAccuracy ?? 0) * 100).toFixed(2)}% test\n`,
