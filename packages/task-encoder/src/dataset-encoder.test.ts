@@ -20,11 +20,7 @@ function thresholdSet(a: number, count: number, rng: Rng): LabelledSet {
 }
 
 function shuffled(set: LabelledSet, rng: Rng): LabelledSet {
-  const rows = Array.from({ length: set.labels.length }, (_, i) => i);
-  for (let i = rows.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [rows[i], rows[j]] = [rows[j]!, rows[i]!];
-  }
+  const rows = rng.shuffle(Array.from({ length: set.labels.length }, (_, i) => i));
   const flat = set.features as Float32Array;
   return {
     features: rows.map((r) => flat.slice(2 * r, 2 * r + 2)),

@@ -121,7 +121,7 @@ export async function pretrainFeatureExtractor(
       for (let r = 0; r < batch; r++) {
         // Shuffled epochs: every example once per pass, in a new order each pass.
         if (cursor === count) {
-          shuffle(order, rng);
+          rng.shuffle(order);
           cursor = 0;
         }
         const i = order[cursor++]!;
@@ -233,14 +233,4 @@ function checkData(
     }
   }
   return count;
-}
-
-/** Fisher–Yates, in place. */
-function shuffle(order: Int32Array, rng: Rng): void {
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    const t = order[i]!;
-    order[i] = order[j]!;
-    order[j] = t;
-  }
 }

@@ -39,6 +39,20 @@ export class Rng {
     return Math.floor(this.next() * n);
   }
 
+  /**
+   * Shuffles `values` in place (Fisher–Yates, from the last element down, drawing
+   * `int(i + 1)` for each) and returns it: a seeded permutation every caller draws the same way.
+   */
+  shuffle<A extends { length: number; [index: number]: unknown }>(values: A): A {
+    for (let i = values.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const t = values[i];
+      values[i] = values[j];
+      values[j] = t;
+    }
+    return values;
+  }
+
   /** `n` uniforms in [low, high). */
   uniformArray(n: number, low = 0, high = 1): Float32Array {
     const out = new Float32Array(n);

@@ -10,14 +10,6 @@ export interface SplitMnistOptions {
   trainCount?: number;
 }
 
-/** Fisher–Yates with a seeded generator. */
-function shuffleInPlace(values: number[], rng: Rng): void {
-  for (let i = values.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [values[i], values[j]] = [values[j]!, values[i]!];
-  }
-}
-
 /**
  * A deterministic, stratified train/test split. Each class's images are shuffled with
  * `Rng(seed)` (classes in label order) and the class contributes round(trainCount · its share)
@@ -60,12 +52,12 @@ export function splitMnist(
   const test: number[] = [];
   classes.forEach((c, k) => {
     const indices = byClass.get(c)!;
-    shuffleInPlace(indices, rng);
+    rng.shuffle(indices);
     train.push(...indices.slice(0, take[k]));
     test.push(...indices.slice(take[k]));
   });
-  shuffleInPlace(train, rng);
-  shuffleInPlace(test, rng);
+  rng.shuffle(train);
+  rng.shuffle(test);
   return { train: selectMnist(data, train), test: selectMnist(data, test) };
 }
 

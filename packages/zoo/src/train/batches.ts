@@ -20,14 +20,7 @@ export function mixSeed(seed: number, a: number, b = 0): number {
 /** The image order of one epoch: a seeded permutation of 0…count−1. */
 export function epochOrder(count: number, seed: number, epoch: number): Int32Array {
   const rng = new Rng(mixSeed(seed, epoch, 0x0e0c));
-  const order = Int32Array.from({ length: count }, (_, i) => i);
-  for (let i = count - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    const t = order[i]!;
-    order[i] = order[j]!;
-    order[j] = t;
-  }
-  return order;
+  return rng.shuffle(Int32Array.from({ length: count }, (_, i) => i));
 }
 
 /**
