@@ -23,6 +23,7 @@ export { GroupNorm, type GroupNormOptions } from './layers/group-norm';
 export { LayerNorm, type LayerNormOptions } from './layers/layer-norm';
 export { Linear, type LinearOptions } from './layers/linear';
 export { MultiheadAttention, type MultiheadAttentionOptions } from './layers/multihead-attention';
+export { crossEntropy } from './losses/cross-entropy';
 export { type LoadStateDictOptions, Module } from './module';
 export { AdamW, type AdamWOptions } from './optim/adamw';
 export { clipGradNorm } from './optim/clip-grad-norm';

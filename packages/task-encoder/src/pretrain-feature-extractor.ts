@@ -1,4 +1,4 @@
-import { AdamW, cosineWithWarmup, Linear, Rng } from '@pgen/nn';
+import { AdamW, cosineWithWarmup, crossEntropy, Linear, Rng } from '@pgen/nn';
 import * as tf from '@tensorflow/tfjs-core';
 import type { DatasetEncoder } from './dataset-encoder';
 import { TaskEncoderError } from './errors';
@@ -137,7 +137,7 @@ export async function pretrainFeatureExtractor(
           const logits = logitsOf(x);
           // Kept out of the tidy: the batch's accuracy comes free with the forward pass.
           correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32')));
-          return crossEntropy(logits, y, numClasses);
+          return crossEntropy(logits, y);
         }),
       );
       const [lossValue, correctValue] = await Promise.all([loss.data(), correct!.data()]);
@@ -152,9 +152,9 @@ export async function pretrainFeatureExtractor(
       });
     }
     extractor.eval();
-    const final = await measure(logitsOf, options, inputSize, numClasses);
+    const final = await measure(logitsOf, options, inputSize);
     const validation = options.validation
-      ? await measure(logitsOf, options.validation, inputSize, numClasses)
+      ? await measure(logitsOf, options.validation, inputSize)
       : undefined;
     return {
       steps,
@@ -170,18 +170,11 @@ export async function pretrainFeatureExtractor(
   }
 }
 
-/** Mean softmax cross-entropy of integer labels: logsumexp(z) − z_y. */
-function crossEntropy(logits: tf.Tensor, labels: tf.Tensor, numClasses: number): tf.Scalar {
-  const picked = tf.sum(tf.mul(logits, tf.oneHot(labels, numClasses)), 1);
-  return tf.mean(tf.sub(tf.logSumExp(logits, 1), picked));
-}
-
 /** Mean cross-entropy and accuracy over a whole set, a chunk at a time. */
 async function measure(
   logitsOf: (x: tf.Tensor) => tf.Tensor,
   data: ClassificationData,
   inputSize: number,
-  numClasses: number,
 ): Promise<{ loss: number; accuracy: number }> {
   const count = data.labels.length;
   let lossSum = 0;
@@ -197,7 +190,7 @@ async function measure(
       const y = tf.tensor1d(labels, 'int32');
       const logits = logitsOf(x);
       return [
-        tf.mul(crossEntropy(logits, y, numClasses), n),
+        tf.mul(crossEntropy(logits, y), n),
         tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32')),
       ];
     });

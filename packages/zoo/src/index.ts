@@ -1,6 +1,7 @@
 // Importing @pgen/nn (and through it @pgen/backends) registers gradients and training kernels.
 import '@pgen/nn';
 
+export { crossEntropy } from '@pgen/nn';
 export { ZooError } from './errors';
 export {
   type AttachLoraOptions,
@@ -68,7 +69,6 @@ export {
   type ClassifierTrainerOptions,
   type StepResult,
 } from './train/classifier-trainer';
-export { crossEntropy } from './train/cross-entropy';
 export { evaluateAccuracy, type PredictOptions, predictLabels } from './train/evaluate';
 export { TRAIN_RECIPES, type TrainRecipe } from './train/recipes';
 export {

@@ -1,11 +1,10 @@
 import type { StateDict } from '@pgen/checkpoint-io';
-import { AdamW, type LrSchedule, Rng } from '@pgen/nn';
+import { AdamW, crossEntropy, type LrSchedule, Rng } from '@pgen/nn';
 import * as tf from '@tensorflow/tfjs-core';
 import { ZooError } from '../errors';
 import type { MnistData } from '../mnist/mnist-data';
 import type { ClassifierModel } from '../models/classifier-model';
 import { epochOrder, makeBatch, mixSeed } from './batches';
-import { crossEntropy } from './cross-entropy';
 
 export interface ClassifierTrainerOptions {
   /** Images per step (default 128); the last partial batch of an epoch is dropped. */
